@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,7 +220,7 @@ class BotApi:
         if reply is not None:
             replied = self._replied(chat, reply)
             if replied is not None:
-                message["reply_to_message"] = replied.message
+                message["reply_to_message"] = copy.deepcopy(replied.message)
                 if thread_id is None and replied.message.get("is_topic_message"):
                     thread_id = replied.message.get("message_thread_id")
         message.update(

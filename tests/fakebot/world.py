@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 from collections.abc import Callable
@@ -146,6 +147,8 @@ class World:
         reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         """A text message; a leading /command gets its bot_command entity."""
+        if chat.type == "private" and chat.id != user.id:
+            raise AssertionError("a private chat's id is its user's id: use FakeChat.private(user)")
         self._known(chat, user)
         message: dict[str, Any] = {
             "message_id": self.next_message_id(chat.id),
@@ -169,7 +172,7 @@ class World:
             replied = self.find_message(chat.id, reply_to_message_id)
             if replied is None:
                 raise AssertionError(f"no message {reply_to_message_id} in chat {chat.id}")
-            message["reply_to_message"] = replied.message
+            message["reply_to_message"] = copy.deepcopy(replied.message)
         self.store(message)
         return self._next_update(message=message)
 
@@ -209,7 +212,7 @@ class World:
         query = {
             "id": query_id,
             "from": user.to_dict(),
-            "message": stored.message,
+            "message": copy.deepcopy(stored.message),  # as it looked when pressed
             "chat_instance": f"ci{abs(chat.id)}",
             "data": data,
         }
