@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -65,7 +65,7 @@ class Body(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
     )
     thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    chat_title: str | None = Field(default=None, max_length=300)
+    chat_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     chat_status: str = Field(default=ChatStatus.ACTIVE, max_length=16)
     linked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     linked_by_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
@@ -74,8 +74,9 @@ class Body(SQLModel, table=True):
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
-    first_name: str = Field(default="", max_length=300)
-    last_name: str | None = Field(default=None, max_length=300)
+    # Names are stored exactly as Telegram gives them; rendering escapes and shortens them.
+    first_name: str = Field(default="", sa_column=Column(Text, nullable=False))
+    last_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     username: str | None = Field(default=None, max_length=64, index=True)
     language_code: str | None = Field(default=None, max_length=16)
     # Set once the person has opened a private chat with the bot: private nudges need it.

@@ -1,8 +1,8 @@
-"""foundation: partnerships, parties, bodies, people, memberships, chairs
+"""foundation
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:57:03.653590
+Create Date: 2026-11-23 11:12:47.973343
 """
 
 from collections.abc import Sequence
@@ -40,8 +40,8 @@ def upgrade() -> None:
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
-    sa.Column('first_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('last_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('first_name', sa.Text(), nullable=False),
+    sa.Column('last_name', sa.Text(), nullable=True),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('language_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('private_chat_id', sa.BigInteger(), nullable=True),
@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('decision_prefix', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=True),
     sa.Column('thread_id', sa.BigInteger(), nullable=True),
-    sa.Column('chat_title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('chat_title', sa.Text(), nullable=True),
     sa.Column('chat_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('linked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('linked_by_user_id', sa.BigInteger(), nullable=True),
