@@ -1,0 +1,35 @@
+"""All Telegram handlers, registered in one place in a commented order."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers import chats, commands, context, errors, members
+
+    # -2: every update first records who sent it and picks their language.
+    application.add_handler(TypeHandler(Update, context.remember_sender), group=-2)
+    # -1: text that carries a personnummer stops here, before any handler can store it.
+    application.add_handler(
+        MessageHandler(filters.TEXT | filters.CAPTION, context.refuse_identity_numbers), group=-1
+    )
+    # 0: commands and buttons.
+    commands.add_command_handlers(application, group=0)
+    application.add_handler(CallbackQueryHandler(members.decide, pattern=r"^m[cr]:"), group=0)
+    # 1: what Telegram tells us about chats.
+    application.add_handler(
+        ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, chats.chat_migrated), group=1
+    )
+    application.add_error_handler(errors.on_error)

@@ -1,0 +1,55 @@
+"""Build the PTB Application: one ApplicationBuilder chain, services in bot_data."""
+
+from __future__ import annotations
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.services import Clock, Services, system_clock
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+
+
+def make_services(
+    settings: Settings, *, clock: Clock = system_clock, migrate: bool = True
+) -> Services:
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Services(
+        settings=settings, engine=engine, session_factory=make_session_factory(engine), clock=clock
+    )
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    from handlers.commands import publish_commands
+
+    await publish_commands(application)
+
+
+def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
+    from handlers import register_handlers
+
+    token = settings.require_token()
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.rate_limit_overall_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.rate_limit_group_per_minute,
+                group_time_period=60,
+                max_retries=0,
+            )
+        )
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data["services"] = services
+    register_handlers(application)
+    return application

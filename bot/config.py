@@ -1,0 +1,85 @@
+"""Settings from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = Field(default="", repr=False)
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    telegram_api_file_url: str = ""
+    database_url: str = "sqlite:///./data/iop-bot.sqlite3"
+    bot_timezone: str = "Europe/Stockholm"
+    bot_language: Literal["sv", "en"] = "sv"
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret_token: str = Field(default="", repr=False)
+    dispatcher_interval_seconds: float = 30.0
+    reminder_lease_seconds: int = 300
+    rate_limit_overall_per_second: float = 30.0
+    rate_limit_group_per_minute: int = 20
+    log_level: str = "INFO"
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def file_base_url(self) -> str:
+        if self.telegram_api_file_url:
+            return self.telegram_api_file_url
+        if self.telegram_api_base_url.endswith("/bot"):
+            return self.telegram_api_base_url[: -len("/bot")] + "/file/bot"
+        return DEFAULT_API_FILE_URL
+
+    def require_token(self) -> str:
+        token = self.telegram_bot_token.strip()
+        if not token:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: put it in .env (see .env.example) "
+                "or the environment."
+            )
+        if not TOKEN_PATTERN.match(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected '<digits>:<secret>' "
+                "as given by @BotFather)."
+            )
+        return token
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise SettingsError(f"setting {field}: {first['msg']}") from None

@@ -1,0 +1,71 @@
+"""Every command once: Swedish name, English alias, description, where it is offered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.ext import Application, CommandHandler
+
+from bot.i18n import N_, t
+from handlers import chats, help, members
+from handlers.common import Context
+
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    sv: str
+    en: str
+    description: str
+    callback: Callback
+    in_groups: bool = True
+    in_private: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("hjalp", "help", N_("What this chat can do"), help.help_command, in_private=True),
+    Command("koppla", "link", N_("Link this group to a body of the partnership"), chats.link),
+    Command("jag", "iam", N_("Say which party you represent"), members.iam),
+    Command("ledamoter", "members", N_("Members by party"), members.list_members),
+    Command("ordforande", "chair", N_("Record the chair and the term"), members.appoint_chair),
+)
+
+
+def add_command_handlers(application: Application, group: int = 0) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("start", help.start), group=group)
+    for command in COMMANDS:
+        application.add_handler(
+            CommandHandler([command.sv, command.en], command.callback), group=group
+        )
+
+
+def command_list(language: str, *, private: bool) -> list[BotCommand]:
+    chosen = [c for c in COMMANDS if (c.in_private if private else c.in_groups)]
+    return [
+        BotCommand(c.en if language == "en" else c.sv, t(language, c.description)) for c in chosen
+    ]
+
+
+async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    bot = application.bot
+    for scope, private in (
+        (BotCommandScopeDefault(), False),
+        (BotCommandScopeAllGroupChats(), False),
+        (BotCommandScopeAllPrivateChats(), True),
+    ):
+        # Without a language code the Swedish list is what every client sees by default.
+        await bot.set_my_commands(command_list("sv", private=private), scope=scope)
+        for language in ("sv", "en"):
+            await bot.set_my_commands(
+                command_list(language, private=private), scope=scope, language_code=language
+            )

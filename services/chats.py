@@ -1,0 +1,117 @@
+"""Binding group chats to bodies, and following what Telegram does to those chats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.i18n import N_
+from services.errors import Refusal
+from storage import bodies, people
+from storage.models import AuditEntry, Body, BodyKind, ChatStatus, Partnership
+
+BODY_ALIASES = {
+    "styrgrupp": BodyKind.STYRGRUPP,
+    "styrgruppen": BodyKind.STYRGRUPP,
+    "steering": BodyKind.STYRGRUPP,
+    "sg": BodyKind.STYRGRUPP,
+    "samverkansgrupp": BodyKind.SAMVERKANSGRUPP,
+    "samverkansgruppen": BodyKind.SAMVERKANSGRUPP,
+    "collaboration": BodyKind.SAMVERKANSGRUPP,
+    "svg": BodyKind.SAMVERKANSGRUPP,
+}
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    partnership: Partnership
+    body: Body
+    moved_from_chat_id: int | None
+    already_linked: bool
+
+
+def parse_body_kind(text: str) -> BodyKind | None:
+    return BODY_ALIASES.get(text.strip().casefold())
+
+
+def link_chat(
+    session: Session,
+    *,
+    diarienummer: str,
+    body_text: str,
+    chat_id: int,
+    thread_id: int | None,
+    chat_title: str | None,
+    user_id: int | None,
+    is_chat_admin: bool,
+    now: datetime,
+) -> LinkResult:
+    partnership = bodies.get_partnership_by_diarienummer(session, diarienummer)
+    if partnership is None or partnership.id is None:
+        raise Refusal(
+            N_(
+                "No partnership with diarienummer {dnr} is imported. Check the number, or ask the administrator to import the partnership file."
+            ),
+            dnr=diarienummer,
+        )
+    kind = parse_body_kind(body_text)
+    if kind is None:
+        raise Refusal(N_("Say which body this chat is for: styrgrupp or samverkansgrupp."))
+    is_admin = user_id is not None and people.is_administrator(session, partnership.id, user_id)
+    if not (is_admin or is_chat_admin):
+        raise Refusal(
+            N_("Only the partnership's administrator or an admin of this group can link it.")
+        )
+    body = bodies.get_body(session, partnership.id, kind)
+    if body is None:
+        raise Refusal(N_("This partnership has no {body}."), body=kind.value)
+    other = bodies.get_body_by_chat(session, chat_id)
+    if other is not None and other.id != body.id:
+        raise Refusal(
+            N_(
+                "This chat is already linked to another body. A body and its chat belong together one to one."
+            )
+        )
+    moved_from = None
+    if body.chat_id is not None and body.chat_id != chat_id:
+        if body.chat_status == ChatStatus.ACTIVE and not is_admin:
+            raise Refusal(
+                N_(
+                    "The {body} is already linked to another chat. Only the administrator can move it."
+                ),
+                body=kind.value,
+            )
+        moved_from = body.chat_id
+    already = body.chat_id == chat_id
+    body.chat_id = chat_id
+    body.thread_id = thread_id
+    body.chat_title = chat_title
+    body.chat_status = ChatStatus.ACTIVE
+    body.linked_at = now
+    body.linked_by_user_id = user_id
+    session.add(body)
+    session.add(
+        AuditEntry(
+            partnership_id=partnership.id,
+            at=now,
+            actor_user_id=user_id,
+            action="chat.link",
+            detail={"body": kind.value, "chat_id": chat_id, "moved_from": moved_from},
+        )
+    )
+    session.flush()
+    return LinkResult(partnership, body, moved_from, already)
+
+
+def bot_left_chat(session: Session, chat_id: int) -> Body | None:
+    return bodies.set_chat_status(session, chat_id, ChatStatus.REMOVED)
+
+
+def bot_back_in_chat(session: Session, chat_id: int) -> Body | None:
+    return bodies.set_chat_status(session, chat_id, ChatStatus.ACTIVE)
+
+
+def chat_migrated(session: Session, old_chat_id: int, new_chat_id: int) -> Body | None:
+    return bodies.move_chat(session, old_chat_id, new_chat_id)

@@ -1,0 +1,177 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL where it answers), a controllable
+clock, and the real PTB Application long-polling the fake Bot API server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_application, make_services
+from bot.config import Settings
+from bot.services import Services
+
+pytest_plugins = ["tests.fakebot.plugin"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class FakeClock:
+    """Time as the tests say it is; nothing sleeps."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        self.current = when.astimezone(UTC)
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+
+
+def _postgres_admin_url() -> str:
+    return (
+        make_url(POSTGRES_URL)
+        .set(drivername="postgresql+psycopg")
+        .render_as_string(hide_password=False)
+    )
+
+
+_pg_reason: str | None = None
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when they can (asked once)."""
+    global _pg_reason
+    if _pg_reason is None:
+        try:
+            engine = create_engine(_postgres_admin_url(), connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            engine.dispose()
+            _pg_reason = ""
+        except Exception as exc:  # any failure to connect means: skip, and say why
+            _pg_reason = f"PostgreSQL at {POSTGRES_URL} does not answer ({type(exc).__name__})"
+    return _pg_reason or None
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name = f"iop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(_postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return request.getfixturevalue("postgres_url")  # type: ignore[no-any-return]
+
+
+def make_settings(database_url: str, base_url: str = "http://127.0.0.1:9/bot") -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=base_url,
+        database_url=database_url,
+        dispatcher_interval_seconds=3600,
+    )
+
+
+@pytest.fixture
+def services(sqlite_url: str, clock: FakeClock) -> Iterator[Services]:
+    svc = make_services(make_settings(sqlite_url), clock=clock)
+    yield svc
+    svc.engine.dispose()
+
+
+def import_example(svc: Services, name: str) -> None:
+    from governance.partnership_file import load_partnership_file
+    from services.partnerships import import_partnership
+    from storage.db import transaction
+
+    spec = load_partnership_file(EXAMPLES / name)
+    with transaction(svc.session_factory) as session:
+        import_partnership(session, spec, now=svc.now())
+
+
+@dataclass
+class Harness:
+    """The real Application, polling the fake server, on a real database."""
+
+    app: object
+    fake: object
+    services: Services
+    clock: FakeClock
+
+
+@pytest_asyncio.fixture
+async def harness(fake_telegram, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
+    settings = make_settings(f"sqlite:///{tmp_path / 'bot.sqlite3'}", fake_telegram.base_url)
+    svc = make_services(settings, clock=clock)
+    import_example(svc, "sof-2025-144.toml")
+    import_example(svc, "sof-2023-202.toml")
+    app = build_application(settings, svc)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0,
+            timeout=1,
+            allowed_updates=[
+                "message",
+                "edited_message",
+                "callback_query",
+                "my_chat_member",
+                "chat_member",
+            ],
+        )
+        try:
+            yield Harness(app=app, fake=fake_telegram, services=svc, clock=clock)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    svc.engine.dispose()
