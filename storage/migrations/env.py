@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import storage.models
+import storage.reminders  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

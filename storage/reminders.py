@@ -1,0 +1,539 @@
+"""Reminders as rows: one per occurrence, claimed with a lease, each outcome recorded.
+
+The database, not the scheduler, says what is due: a reminder survives restarts because it is a
+row, and the unique `dedupe_key` keeps an occurrence from being scheduled (or sent) twice. All
+functions take a Session and flush; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, String, and_, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.models import Body, ChatStatus
+from storage.types import UTCDateTime
+
+_CHUNK = 500  # keys per IN (...) list: well under SQLite's bound-parameter limit
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # taken by a dispatcher until lease_until
+    SENT = "sent"
+    UNCERTAIN = "uncertain"  # the send timed out: it may have been delivered, never resent blindly
+    SKIPPED = "skipped"  # expired before it could be sent
+    CANCELLED = "cancelled"  # the fact it derives from changed or was met
+    FAILED = "failed"
+    PAUSED = "paused"  # the bot is not in the chat; resumed when it is re-added
+
+
+# Rows a recompute may still change; claimed ones are in flight and are left to their outcome.
+OPEN_STATES = (ReminderState.PENDING, ReminderState.PAUSED)
+
+
+class Reminder(SQLModel, table=True):
+    __table_args__ = (Index("ix_reminder_state_due_at", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id", index=True)
+    kind: str = Field(max_length=64)
+    source: str = Field(max_length=200, index=True)
+    dedupe_key: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    # How late a send may be before it is marked late; None: the dispatcher's default.
+    grace_seconds: int | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=8)
+    state: str = Field(default=ReminderState.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    lease_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    claimed_by: str | None = Field(default=None, max_length=64)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    late: bool = False
+    last_error: str | None = Field(default=None, max_length=64)  # a short code, never content
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """One occurrence a caller wants sent: what `schedule` turns into a row."""
+
+    kind: str
+    source: str
+    dedupe_key: str
+    chat_id: int
+    due_at: datetime
+    thread_id: int | None = None
+    person_id: int | None = None
+    partnership_id: int | None = None
+    expires_at: datetime | None = None
+    grace_seconds: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "chat_id": self.chat_id,
+            "thread_id": self.thread_id,
+            "person_id": self.person_id,
+            "partnership_id": self.partnership_id,
+            "due_at": self.due_at,
+            "expires_at": self.expires_at,
+            "grace_seconds": self.grace_seconds,
+            "payload": dict(self.payload),
+            "language": self.language,
+        }
+
+
+@dataclass
+class ScheduleResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_final: int = 0  # already sent (or otherwise finished): left alone
+    cancelled: int = 0
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _removed_chats(session: Session, chat_ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    ids = sorted(chat_ids)
+    for chunk in _chunks(ids):
+        rows = session.exec(
+            select(Body.chat_id).where(
+                col(Body.chat_id).in_(chunk), Body.chat_status == ChatStatus.REMOVED
+            )
+        ).all()
+        found.update(r for r in rows if r is not None)
+    return found
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING: a concurrent scheduler may win the race."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    inserted = 0
+    for chunk in _chunks(rows, 200):
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(table).values(list(chunk))
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(table).values(list(chunk))
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise RuntimeError(f"unsupported database {dialect}")
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        inserted += len(session.execute(stmt).all())
+    return inserted
+
+
+def schedule(session: Session, specs: Sequence[ReminderSpec], *, now: datetime) -> ScheduleResult:
+    """Upsert by dedupe_key. Sent, uncertain, failed, skipped and in-flight rows are never
+    touched; a cancelled one comes back when its occurrence is scheduled again."""
+    result = ScheduleResult()
+    by_key: dict[str, ReminderSpec] = {}
+    for spec in specs:
+        if spec.due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        by_key[spec.dedupe_key] = spec  # the last spec for a key wins
+    if not by_key:
+        return result
+    removed = _removed_chats(session, {s.chat_id for s in by_key.values()})
+    existing: dict[str, Reminder] = {}
+    for chunk in _chunks(list(by_key)):
+        for found in session.exec(select(Reminder).where(col(Reminder.dedupe_key).in_(chunk))):
+            existing[found.dedupe_key] = found
+
+    new_rows: list[dict[str, Any]] = []
+    for key, spec in by_key.items():
+        row = existing.get(key)
+        values = spec.values()
+        if row is None:
+            state = ReminderState.PAUSED if spec.chat_id in removed else ReminderState.PENDING
+            new_rows.append(
+                {
+                    **values,
+                    "dedupe_key": key,
+                    "state": state.value,
+                    "attempts": 0,
+                    "late": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            continue
+        if row.state not in (*OPEN_STATES, ReminderState.CANCELLED):
+            result.kept_final += 1
+            continue
+        changed = any(getattr(row, name) != value for name, value in values.items())
+        if not changed and row.state != ReminderState.CANCELLED:
+            result.unchanged += 1
+            continue
+        if row.due_at != spec.due_at or row.state == ReminderState.CANCELLED:
+            row.attempts = 0
+            row.next_attempt_at = None
+            row.last_error = None
+            row.late = False
+        for name, value in values.items():
+            setattr(row, name, value)
+        if row.state == ReminderState.CANCELLED:
+            row.state = ReminderState.PENDING
+        if spec.chat_id in removed:
+            row.state = ReminderState.PAUSED
+        row.updated_at = now
+        session.add(row)
+        result.updated += 1
+    result.inserted = _insert_ignoring_duplicates(session, new_rows)
+    session.flush()
+    return result
+
+
+def replace_for_source(
+    session: Session, source: str, specs: Sequence[ReminderSpec], *, now: datetime
+) -> ScheduleResult:
+    """Recompute a fact's reminders: open rows not in `specs` are cancelled, new ones inserted,
+    unchanged ones kept. Run it in the transaction that changes the fact."""
+    wrong = [s.dedupe_key for s in specs if s.source != source]
+    if wrong:
+        raise ValueError(f"specs of another source given for {source!r}: {wrong[:3]}")
+    wanted = {s.dedupe_key for s in specs}
+    stale = [
+        row_id
+        for row_id, key in session.exec(
+            select(Reminder.id, Reminder.dedupe_key).where(
+                col(Reminder.source) == source, col(Reminder.state).in_(OPEN_STATES)
+            )
+        ).all()
+        if key not in wanted
+    ]
+    cancelled = 0
+    for chunk in _chunks(stale):
+        cancelled += _update(
+            session,
+            col(Reminder.id).in_(chunk),
+            state=ReminderState.CANCELLED,
+            updated_at=now,
+        )
+    result = schedule(session, specs, now=now)
+    result.cancelled = cancelled
+    return result
+
+
+def cancel_source(session: Session, source: str, now: datetime) -> int:
+    """The fact was met or withdrawn: nothing still open for it is sent."""
+    return _update(
+        session,
+        and_(col(Reminder.source) == source, col(Reminder.state).in_(OPEN_STATES)),
+        state=ReminderState.CANCELLED,
+        updated_at=now,
+    )
+
+
+def _update(session: Session, where: Any, **values: Any) -> int:
+    result = session.execute(
+        update(Reminder).where(where).values(**values).execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _due_condition(now: datetime) -> Any:
+    return or_(
+        and_(
+            col(Reminder.state) == ReminderState.PENDING,
+            col(Reminder.due_at) <= now,
+            or_(col(Reminder.next_attempt_at).is_(None), col(Reminder.next_attempt_at) <= now),
+        ),
+        and_(col(Reminder.state) == ReminderState.CLAIMED, col(Reminder.lease_until) < now),
+    )
+
+
+def claim_due(
+    session: Session, *, now: datetime, instance: str, lease_seconds: float, limit: int
+) -> list[Reminder]:
+    """Take up to `limit` due rows (and rows whose claimer's lease ran out), oldest first.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets several instances claim side by side without
+    taking the same row. SQLite has no row locks; its BEGIN IMMEDIATE transaction is the lock.
+    """
+    query = (
+        select(Reminder)
+        .where(_due_condition(now))
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.exec(query).all())
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for row in rows:
+        row.state = ReminderState.CLAIMED
+        row.claimed_by = instance
+        row.lease_until = lease_until
+        row.attempts += 1
+        row.updated_at = now
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def _claimed_by(reminder_id: int, instance: str | None) -> Any:
+    """Only the holder of the claim may record a non-delivery outcome: if its lease ran out and
+    another instance took the row over, that instance's outcome counts."""
+    conditions: list[Any] = [
+        col(Reminder.id) == reminder_id,
+        col(Reminder.state) == ReminderState.CLAIMED,
+    ]
+    if instance is not None:
+        conditions.append(Reminder.claimed_by == instance)
+    return and_(*conditions)
+
+
+def mark_sent(
+    session: Session, reminder_id: int, *, now: datetime, message_id: int | None, late: bool
+) -> int:
+    # Recorded whatever the row's state: it was delivered, so that is the truth.
+    return _update(
+        session,
+        col(Reminder.id) == reminder_id,
+        state=ReminderState.SENT,
+        sent_at=now,
+        message_id=message_id,
+        late=late,
+        lease_until=None,
+        next_attempt_at=None,
+        last_error=None,
+        updated_at=now,
+    )
+
+
+def mark_uncertain(
+    session: Session, reminder_id: int, *, now: datetime, error: str, instance: str | None = None
+) -> int:
+    return _update(
+        session,
+        _claimed_by(reminder_id, instance),
+        state=ReminderState.UNCERTAIN,
+        last_error=error[:64],
+        lease_until=None,
+        updated_at=now,
+    )
+
+
+def mark_failed(
+    session: Session, reminder_id: int, *, now: datetime, error: str, instance: str | None = None
+) -> int:
+    return _update(
+        session,
+        _claimed_by(reminder_id, instance),
+        state=ReminderState.FAILED,
+        last_error=error[:64],
+        lease_until=None,
+        updated_at=now,
+    )
+
+
+def mark_skipped(
+    session: Session, reminder_id: int, *, now: datetime, reason: str, instance: str | None = None
+) -> int:
+    return _update(
+        session,
+        _claimed_by(reminder_id, instance),
+        state=ReminderState.SKIPPED,
+        last_error=reason[:64],
+        lease_until=None,
+        updated_at=now,
+    )
+
+
+def mark_retry(
+    session: Session,
+    reminder_id: int,
+    after: datetime,
+    *,
+    now: datetime,
+    error: str | None = None,
+    instance: str | None = None,
+    count_attempt: bool = True,
+) -> int:
+    """Back to pending, not before `after`. `count_attempt=False` for a row that was never tried
+    (released unsent), so it does not use up its retries."""
+    values: dict[str, Any] = {
+        "state": ReminderState.PENDING,
+        "next_attempt_at": after,
+        "lease_until": None,
+        "claimed_by": None,
+        "updated_at": now,
+    }
+    if error is not None:
+        values["last_error"] = error[:64]
+    if not count_attempt:
+        values["attempts"] = Reminder.attempts - 1  # claim_due counted it
+    return _update(session, _claimed_by(reminder_id, instance), **values)
+
+
+def pause_row(
+    session: Session, reminder_id: int, *, now: datetime, instance: str | None = None
+) -> int:
+    """A claimed row for a chat the bot was just removed from: paused with the rest."""
+    return _update(
+        session,
+        _claimed_by(reminder_id, instance),
+        state=ReminderState.PAUSED,
+        lease_until=None,
+        claimed_by=None,
+        updated_at=now,
+    )
+
+
+def defer_chat(session: Session, chat_id: int, until: datetime, *, now: datetime) -> int:
+    """Telegram asked to wait for this chat: its other pending rows wait too, keeping order."""
+    return _update(
+        session,
+        and_(
+            col(Reminder.chat_id) == chat_id,
+            col(Reminder.state) == ReminderState.PENDING,
+            or_(col(Reminder.next_attempt_at).is_(None), col(Reminder.next_attempt_at) < until),
+        ),
+        next_attempt_at=until,
+        updated_at=now,
+    )
+
+
+def pause_chat(session: Session, chat_id: int, *, now: datetime | None = None) -> int:
+    """The bot was removed from (or blocked in) the chat: nothing goes there until resumed.
+    In-flight rows are paused too; their claimer's non-delivery outcome then no longer applies."""
+    values: dict[str, Any] = {
+        "state": ReminderState.PAUSED,
+        "lease_until": None,
+        "claimed_by": None,
+    }
+    if now is not None:
+        values["updated_at"] = now
+    return _update(
+        session,
+        and_(
+            col(Reminder.chat_id) == chat_id,
+            col(Reminder.state).in_((ReminderState.PENDING, ReminderState.CLAIMED)),
+        ),
+        **values,
+    )
+
+
+def resume_chat(session: Session, chat_id: int, *, now: datetime | None = None) -> int:
+    """The bot is back: paused rows are due again (late or expired ones are handled at send)."""
+    values: dict[str, Any] = {"state": ReminderState.PENDING, "next_attempt_at": None}
+    if now is not None:
+        values["updated_at"] = now
+    return _update(
+        session,
+        and_(col(Reminder.chat_id) == chat_id, col(Reminder.state) == ReminderState.PAUSED),
+        **values,
+    )
+
+
+def move_chat(
+    session: Session, old_chat_id: int, new_chat_id: int, *, now: datetime | None = None
+) -> int:
+    """A group became a supergroup: every reminder of the old id follows the new one."""
+    values: dict[str, Any] = {"chat_id": new_chat_id}
+    if now is not None:
+        values["updated_at"] = now
+    return _update(session, col(Reminder.chat_id) == old_chat_id, **values)
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """The earliest instant at which `claim_due` would find something (each part indexed)."""
+    candidates = [
+        session.exec(
+            select(func.min(Reminder.due_at)).where(
+                col(Reminder.state) == ReminderState.PENDING, col(Reminder.next_attempt_at).is_(None)
+            )
+        ).one(),
+        session.exec(
+            select(func.min(func.coalesce(Reminder.next_attempt_at, Reminder.due_at))).where(
+                col(Reminder.state) == ReminderState.PENDING,
+                col(Reminder.next_attempt_at).is_not(None),
+            )
+        ).one(),
+        session.exec(
+            select(func.min(Reminder.lease_until)).where(col(Reminder.state) == ReminderState.CLAIMED)
+        ).one(),
+    ]
+    found = [_aware(c) for c in candidates if c is not None]
+    return min(found) if found else None
+
+
+def _aware(value: Any) -> datetime:
+    """Aggregates bypass the column type: SQLite hands back naive UTC (or even text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def get(session: Session, reminder_id: int) -> Reminder | None:
+    return session.get(Reminder, reminder_id)
+
+
+def get_by_key(session: Session, dedupe_key: str) -> Reminder | None:
+    return session.exec(select(Reminder).where(Reminder.dedupe_key == dedupe_key)).first()
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Reminder.state, func.count()).group_by(Reminder.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+__all__ = [
+    "OPEN_STATES",
+    "Reminder",
+    "ReminderSpec",
+    "ReminderState",
+    "ScheduleResult",
+    "cancel_source",
+    "claim_due",
+    "count_by_state",
+    "defer_chat",
+    "get",
+    "get_by_key",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "mark_skipped",
+    "mark_uncertain",
+    "move_chat",
+    "next_due_at",
+    "pause_chat",
+    "pause_row",
+    "replace_for_source",
+    "resume_chat",
+    "schedule",
+]
