@@ -214,9 +214,10 @@ class ReminderDispatcher:
             while True:
                 self._again = False
                 await self._dispatch(report)
+                report.next_due_at = await asyncio.to_thread(self._next_due_at)
+                # A wake-up that came while this run held the lock: run again, don't lose it.
                 if not self._again:
                     break
-            report.next_due_at = await asyncio.to_thread(self._next_due_at)
         if report.busy():
             log.info(
                 "reminders: %d claimed, %d sent (%d late), %d skipped, %d uncertain, %d failed, "
@@ -546,7 +547,8 @@ class ReminderDispatcher:
             return  # the repeating job comes first
         when = datetime.now(tz=next_due.tzinfo) + timedelta(seconds=delay)
         current = self._wake_job
-        if current is not None and not current.removed:
+        # A one-off job that already ran is gone from the scheduler but keeps its old next_t.
+        if current is not None and self._job_queue.scheduler.get_job(current.job.id) is not None:
             next_t = current.next_t
             if next_t is not None and next_t <= when:
                 return
