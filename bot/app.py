@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    Defaults,
+)
 
 from bot.config import Settings
 from bot.services import Clock, Services, system_clock
@@ -28,13 +34,20 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await publish_commands(application)
 
 
-def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    update_processor: BaseUpdateProcessor | None = None,
+) -> Application:  # type: ignore[type-arg]
     from handlers import register_handlers
 
     token = settings.require_token()
+    builder = ApplicationBuilder()
+    if update_processor is not None:
+        builder = builder.concurrent_updates(update_processor)
     application = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from governance.timeparse import parse_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import TelegramError
 
 from bot.i18n import N_, _
+from governance.timeparse import AmbiguousDate, Invalid, parse_date
 from handlers.common import (
     Context,
     acting_user,
@@ -34,6 +34,7 @@ from storage.models import Body, Partnership, Person
 log = logging.getLogger(__name__)
 
 CONFIRM, REJECT = "mc", "mr"
+CHAIR_DATE = "cd"
 
 
 def _body_of_chat(session, chat_id: int) -> Body:  # type: ignore[no-untyped-def]
@@ -190,6 +191,9 @@ def _target_user(update: Update, session) -> tuple[Person | None, str]:  # type:
             username = message.parse_entity(entity)
             text = rest[entity.offset + entity.length :]
             return people.find_person_by_username(session, username), text.strip()
+    words = rest.split()
+    if len(words) > 1 and words[1].startswith("@") and len(words[1]) > 1:
+        return people.find_person_by_username(session, words[1]), " ".join(words[2:])
     if message.reply_to_message and message.reply_to_message.from_user:
         target = message.reply_to_message.from_user
         words = rest.split(maxsplit=1)
@@ -204,14 +208,9 @@ async def appoint_chair(update: Update, context: Context) -> None:
     if chat is None:
         return
     svc = services(context)
-    admin = await is_chat_admin(update, context)
-    user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
-            partnership = session.get(Partnership, body.partnership_id)
-            assert partnership is not None
-            today = svc.today()
+            _body_of_chat(session, chat.id)
             target, rest = _target_user(update, session)
             if target is None:
                 raise Refusal(
@@ -221,32 +220,83 @@ async def appoint_chair(update: Update, context: Context) -> None:
                 )
             until: date | None = None
             if rest:
-                result = parse_date(rest, today=today)
-                if result.error is not None:
-                    raise Refusal(date_error_text(result.error))
-                until = result.value
-            role = role_in_body(
-                session, body, user.id if user else None, today, is_chat_admin=admin
-            )
-            term = members.appoint_chair(
-                session,
-                body=body,
-                appointer=role,
-                chair=target,
-                until=until,
-                term_months=chair_term_months(partnership, body.kind),
-                today=today,
-                now=svc.now(),
-            )
-            if term.ends_on:
-                text = _("{name} is now chair of the {body}, term until {until}.").format(
-                    name=mention(target), body=esc(body.name), until=term.ends_on.isoformat()
-                )
-            else:
-                text = _("{name} is now chair of the {body}, until a new chair is chosen.").format(
-                    name=mention(target), body=esc(body.name)
-                )
+                result = parse_date(rest, today=svc.today())
+                if isinstance(result, Invalid):
+                    raise Refusal(date_error_text(result.code))
+                if isinstance(result, AmbiguousDate):
+                    # Never guess between 3 April and 4 March: ask with buttons.
+                    buttons = [
+                        InlineKeyboardButton(
+                            day.isoformat(),
+                            callback_data=f"{CHAIR_DATE}:{target.id}:{day.isoformat()}",
+                        )
+                        for day in result.candidates
+                    ]
+                    question = _("Which date did you mean for the end of the term?")
+                    await reply(update, question, reply_markup=InlineKeyboardMarkup([buttons]))
+                    return
+                until = result.day
+            text = await _appoint(update, context, session, chat.id, target, until)
     except Refusal as refusal:
         await refuse(update, refusal)
         return
     await reply(update, text)
+
+
+async def appoint_chair_with_date(update: Update, context: Context) -> None:
+    """The answer to "which date did you mean?": the presser's own rights are checked again."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or query.data is None:
+        return
+    parts = query.data.split(":")
+    try:
+        person_id, until = int(parts[1]), date.fromisoformat(parts[2])
+    except (IndexError, ValueError):
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    svc = services(context)
+    try:
+        with transaction(svc.session_factory) as session:
+            target = session.get(Person, person_id)
+            if target is None:
+                raise Refusal(N_("This request no longer exists."))
+            text = await _appoint(update, context, session, chat.id, target, until)
+    except Refusal as refusal:
+        await refuse(update, refusal)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_text(text)
+    except TelegramError as exc:
+        log.warning("could not edit the date question: %s", type(exc).__name__)
+
+
+async def _appoint(
+    update: Update, context: Context, session, chat_id: int, target: Person, until: date | None
+) -> str:  # type: ignore[no-untyped-def]
+    svc = services(context)
+    body = _body_of_chat(session, chat_id)
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    today = svc.today()
+    admin = await is_chat_admin(update, context)
+    user = acting_user(update)
+    role = role_in_body(session, body, user.id if user else None, today, is_chat_admin=admin)
+    term = members.appoint_chair(
+        session,
+        body=body,
+        appointer=role,
+        chair=target,
+        until=until,
+        term_months=chair_term_months(partnership, body.kind),
+        today=today,
+        now=svc.now(),
+    )
+    if term.ends_on:
+        return _("{name} is now chair of the {body}, term until {until}.").format(
+            name=mention(target), body=esc(body.name), until=term.ends_on.isoformat()
+        )
+    return _("{name} is now chair of the {body}, until a new chair is chosen.").format(
+        name=mention(target), body=esc(body.name)
+    )

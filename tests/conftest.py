@@ -3,17 +3,22 @@ clock, and the real PTB Application long-polling the fake Bot API server."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
 
 from bot.app import build_application, make_services
 from bot.config import Settings
@@ -138,14 +143,55 @@ def import_example(svc: Services, name: str) -> None:
         import_partnership(session, spec, now=svc.now())
 
 
+class TrackingProcessor(BaseUpdateProcessor):
+    """Processes one update at a time, as production does, and records which are done, so
+    tests wait for the bot to finish an update instead of guessing with sleeps."""
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=1)
+        self.done: set[int] = set()
+        self.changed = asyncio.Event()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                self.done.add(update.update_id)
+            self.changed.set()
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def wait_done(self, update_id: int, limit: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + limit
+        while update_id not in self.done:
+            self.changed.clear()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"update {update_id} was not processed within {limit}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), remaining)
+
+
 @dataclass
 class Harness:
     """The real Application, polling the fake server, on a real database."""
 
-    app: object
-    fake: object
+    app: Any
+    fake: Any
     services: Services
     clock: FakeClock
+    processor: TrackingProcessor
+
+    async def settle(self, update: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """Wait until the bot has processed these injected updates (and sent its answers)."""
+        for item in update if isinstance(update, list) else [update]:
+            await self.processor.wait_done(item["update_id"])
+        await self.fake.wait_until_idle()
 
 
 @pytest_asyncio.fixture
@@ -154,8 +200,12 @@ async def harness(fake_telegram, tmp_path: Path, clock: FakeClock) -> AsyncItera
     svc = make_services(settings, clock=clock)
     import_example(svc, "sof-2025-144.toml")
     import_example(svc, "sof-2023-202.toml")
-    app = build_application(settings, svc)
+    processor = TrackingProcessor()
+    app = build_application(settings, svc, update_processor=processor)
     async with app:
+        # run_polling() would call post_init; the harness drives the lifecycle itself.
+        if app.post_init is not None:
+            await app.post_init(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(
@@ -170,7 +220,9 @@ async def harness(fake_telegram, tmp_path: Path, clock: FakeClock) -> AsyncItera
             ],
         )
         try:
-            yield Harness(app=app, fake=fake_telegram, services=svc, clock=clock)
+            yield Harness(
+                app=app, fake=fake_telegram, services=svc, clock=clock, processor=processor
+            )
         finally:
             await app.updater.stop()
             await app.stop()

@@ -30,17 +30,15 @@ SVG_CHAT = FakeChat(-100777, "supergroup", "Samverkan EU", is_forum=True)
 
 
 async def say(h: Harness, user: FakeUser, chat: FakeChat, text: str, **kw: object):  # type: ignore[no-untyped-def]
-    before = len(h.fake.sent)  # type: ignore[attr-defined]
-    h.fake.send_text(user, chat, text, **kw)  # type: ignore[attr-defined]
-    await h.fake.wait_until_idle()  # type: ignore[attr-defined]
-    return [m for m in h.fake.sent[before:] if m.chat_id == chat.id]  # type: ignore[attr-defined]
+    before = len(h.fake.sent)
+    await h.settle(h.fake.send_text(user, chat, text, **kw))
+    return [m for m in h.fake.sent[before:] if m.chat_id == chat.id]
 
 
-async def press(h: Harness, user: FakeUser, chat: FakeChat, message, data: str):  # type: ignore[no-untyped-def]
-    before = len(h.fake.callback_answers)  # type: ignore[attr-defined]
-    h.fake.press(user, message, chat, data)  # type: ignore[attr-defined]
-    await h.fake.wait_until_idle()  # type: ignore[attr-defined]
-    answers = h.fake.callback_answers[before:]  # type: ignore[attr-defined]
+async def press(h: Harness, user: FakeUser, chat: FakeChat, message, data: str, check_button: bool = True):  # type: ignore[no-untyped-def]
+    before = len(h.fake.callback_answers)
+    await h.settle(h.fake.press(user, message, chat, data, check_button=check_button))
+    answers = h.fake.callback_answers[before:]
     return answers[-1] if answers else None
 
 
@@ -56,21 +54,21 @@ def body_of(h: Harness, dnr: str, kind: str) -> Body:
 
 
 async def link_sg(h: Harness) -> None:
-    h.fake.add_chat(SG_CHAT)  # type: ignore[attr-defined]
-    h.fake.set_member_status(SG_CHAT, ADMIN, "administrator")  # type: ignore[attr-defined]
+    h.fake.add_chat(SG_CHAT)
+    h.fake.set_member_status(SG_CHAT, ADMIN, "administrator")
     replies = await say(h, ADMIN, SG_CHAT, "/koppla SOF 2025/144 styrgrupp")
     assert "styrgrupp" in replies[-1].plain.lower(), replies[-1].plain
 
 
 async def test_bot_added_greets_in_swedish_and_explains_koppla(harness: Harness) -> None:
-    harness.fake.bot_added(SG_CHAT, ADMIN)  # type: ignore[attr-defined]
-    greeting = await harness.fake.wait_for(lambda m: m.chat_id == SG_CHAT.id)  # type: ignore[attr-defined]
+    harness.fake.bot_added(SG_CHAT, ADMIN)
+    greeting = await harness.fake.wait_for(lambda m: m.chat_id == SG_CHAT.id)
     assert "/koppla" in greeting.plain
     assert "Hej" in greeting.plain
 
 
 async def test_commands_are_published_per_scope_and_language(harness: Harness) -> None:
-    commands = harness.fake.commands  # type: ignore[attr-defined]
+    commands = harness.fake.commands
     by_language = {
         key[1]: [c["command"] for c in value]
         for key, value in commands.items()
@@ -82,7 +80,7 @@ async def test_commands_are_published_per_scope_and_language(harness: Harness) -
 
 
 async def test_only_admins_link_and_nothing_changes_on_refusal(harness: Harness) -> None:
-    harness.fake.add_chat(SG_CHAT)  # type: ignore[attr-defined]
+    harness.fake.add_chat(SG_CHAT)
     replies = await say(harness, STRANGER, SG_CHAT, "/koppla SOF 2025/144 styrgrupp")
     assert "administratör" in replies[-1].plain or "admin" in replies[-1].plain
     assert body_of(harness, "SOF 2025/144", "styrgrupp").chat_id is None
@@ -104,15 +102,16 @@ async def test_only_admins_link_and_nothing_changes_on_refusal(harness: Harness)
 
 
 async def test_anonymous_admin_can_link(harness: Harness) -> None:
-    harness.fake.add_chat(SG_CHAT)  # type: ignore[attr-defined]
-    harness.fake.anonymous_admin_text(SG_CHAT, "/koppla SOF 2023/202 styrgrupp")  # type: ignore[attr-defined]
-    await harness.fake.wait_until_idle()  # type: ignore[attr-defined]
+    harness.fake.add_chat(SG_CHAT)
+    await harness.settle(
+        harness.fake.anonymous_admin_text(SG_CHAT, "/koppla SOF 2023/202 styrgrupp")
+    )
     assert body_of(harness, "SOF 2023/202", "styrgrupp").chat_id == SG_CHAT.id
 
 
 async def test_forum_topic_link_replies_in_the_topic_and_remembers_it(harness: Harness) -> None:
-    harness.fake.add_chat(SVG_CHAT)  # type: ignore[attr-defined]
-    harness.fake.set_member_status(SVG_CHAT, ADMIN, "creator")  # type: ignore[attr-defined]
+    harness.fake.add_chat(SVG_CHAT)
+    harness.fake.set_member_status(SVG_CHAT, ADMIN, "creator")
     replies = await say(
         harness, ADMIN, SVG_CHAT, "/koppla SOF 2025/144 samverkansgrupp", thread_id=42
     )
@@ -137,7 +136,7 @@ async def test_membership_confirmation_roles_and_double_press(harness: Harness) 
 
     # No chair yet: the group's admin confirms.
     await press(harness, ADMIN, SG_CHAT, request.message_id, confirm)
-    edited = harness.fake.messages_in(SG_CHAT.id)  # type: ignore[attr-defined]
+    edited = harness.fake.messages_in(SG_CHAT.id)
     assert any(msg.edits for msg in edited)
     with transaction(harness.services.session_factory) as s:
         m = s.exec(select(Membership)).one()
@@ -145,8 +144,8 @@ async def test_membership_confirmation_roles_and_double_press(harness: Harness) 
         audit = s.exec(select(AuditEntry).where(AuditEntry.action == "membership.confirm")).all()
         assert len(audit) == 1
 
-    # A second press of the stale button changes nothing.
-    answer = await press(harness, ADMIN, SG_CHAT, request.message_id, confirm)
+    # A second press from a client that still shows the old buttons changes nothing.
+    answer = await press(harness, ADMIN, SG_CHAT, request.message_id, confirm, check_button=False)
     assert answer is not None and answer.get("show_alert")
     with transaction(harness.services.session_factory) as s:
         assert (
@@ -155,7 +154,7 @@ async def test_membership_confirmation_roles_and_double_press(harness: Harness) 
         )
 
     # Tampered callback data pointing at nothing is refused.
-    answer = await press(harness, ADMIN, SG_CHAT, request.message_id, "mc:999999")
+    answer = await press(harness, ADMIN, SG_CHAT, request.message_id, "mc:999999", check_button=False)
     assert answer is not None and answer.get("show_alert")
 
 
@@ -219,28 +218,25 @@ async def test_help_depends_on_role(harness: Harness) -> None:
 
 async def test_bot_removed_and_readded(harness: Harness) -> None:
     await link_sg(harness)
-    harness.fake.bot_removed(SG_CHAT, ADMIN)  # type: ignore[attr-defined]
-    await harness.fake.wait_until_idle()  # type: ignore[attr-defined]
+    await harness.settle(harness.fake.bot_removed(SG_CHAT, ADMIN))
     assert body_of(harness, "SOF 2025/144", "styrgrupp").chat_status == ChatStatus.REMOVED
-    harness.fake.unkick(SG_CHAT.id)  # type: ignore[attr-defined]
-    harness.fake.bot_added(SG_CHAT, ADMIN)  # type: ignore[attr-defined]
-    await harness.fake.wait_until_idle()  # type: ignore[attr-defined]
+    harness.fake.unkick(SG_CHAT.id)
+    await harness.settle(harness.fake.bot_added(SG_CHAT, ADMIN))
     assert body_of(harness, "SOF 2025/144", "styrgrupp").chat_status == ChatStatus.ACTIVE
 
 
 async def test_group_migrating_to_supergroup_moves_the_binding(harness: Harness) -> None:
     await link_sg(harness)
     new_id = -1009998887
-    harness.fake.migrate(SG_CHAT.id, new_id)  # type: ignore[attr-defined]
-    await harness.fake.wait_until_idle()  # type: ignore[attr-defined]
+    await harness.settle(harness.fake.migrate(SG_CHAT.id, new_id))
     assert body_of(harness, "SOF 2025/144", "styrgrupp").chat_id == new_id
-    super_chat = harness.fake.chats[new_id]  # type: ignore[attr-defined]
+    super_chat = harness.fake.chats[new_id]
     replies = await say(harness, STRANGER, super_chat, "/ledamoter")
     assert replies and "Convictus" in replies[-1].plain
 
 
 async def test_unlinked_chat_gets_a_clear_answer(harness: Harness) -> None:
-    harness.fake.add_chat(SG_CHAT)  # type: ignore[attr-defined]
+    harness.fake.add_chat(SG_CHAT)
     replies = await say(harness, STRANGER, SG_CHAT, "/jag Convictus")
     assert "/koppla" in replies[-1].plain
     with transaction(harness.services.session_factory) as s:
