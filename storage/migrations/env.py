@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import storage.deadline_facts
 import storage.models  # registers every table on SQLModel.metadata
 import storage.reminders  # noqa: F401
 
