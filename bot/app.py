@@ -39,6 +39,7 @@ def build_application(
     services: Services,
     *,
     update_processor: BaseUpdateProcessor | None = None,
+    with_dispatcher: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     from handlers import register_handlers
 
@@ -65,4 +66,8 @@ def build_application(
     )
     application.bot_data["services"] = services
     register_handlers(application)
+    if with_dispatcher:
+        from bot.dispatcher import install_dispatcher
+
+        install_dispatcher(application)
     return application

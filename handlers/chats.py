@@ -44,13 +44,13 @@ async def bot_membership_changed(update: Update, context: Context) -> None:
     chat_id = change.chat.id
     if was and not now:
         with transaction(svc.session_factory) as session:
-            body = chats.bot_left_chat(session, chat_id)
+            body = chats.bot_left_chat(session, chat_id, svc.now())
         if body is not None:
             log.info("bot removed from chat %s: its messages are paused", chat_id)
         return
     if now and not was:
         with transaction(svc.session_factory) as session:
-            body = chats.bot_back_in_chat(session, chat_id)
+            body = chats.bot_back_in_chat(session, chat_id, svc.now())
         if body is not None:
             text = _("Thank you for adding me back. Reminders for this group are on again.")
         else:
@@ -80,7 +80,7 @@ async def chat_migrated(update: Update, context: Context) -> None:
         return
     svc = services(context)
     with transaction(svc.session_factory) as session:
-        body = chats.chat_migrated(session, old, new)
+        body = chats.chat_migrated(session, old, new, svc.now())
     if body is not None:
         log.info("chat %s became supergroup %s", old, new)
     context.application.migrate_chat_data(old_chat_id=old, new_chat_id=new)

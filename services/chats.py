@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.i18n import N_
 from services.errors import Refusal
-from storage import bodies, people
+from storage import bodies, people, reminders
 from storage.models import AuditEntry, Body, BodyKind, ChatStatus, Partnership
 
 BODY_ALIASES = {
@@ -105,13 +105,20 @@ def link_chat(
     return LinkResult(partnership, body, moved_from, already)
 
 
-def bot_left_chat(session: Session, chat_id: int) -> Body | None:
+def bot_left_chat(session: Session, chat_id: int, now: datetime) -> Body | None:
+    """Nothing is sent to a chat the bot is not in; its reminders wait until it is back."""
+    reminders.pause_chat(session, chat_id, now=now)
     return bodies.set_chat_status(session, chat_id, ChatStatus.REMOVED)
 
 
-def bot_back_in_chat(session: Session, chat_id: int) -> Body | None:
+def bot_back_in_chat(session: Session, chat_id: int, now: datetime) -> Body | None:
+    reminders.resume_chat(session, chat_id, now=now)
     return bodies.set_chat_status(session, chat_id, ChatStatus.ACTIVE)
 
 
-def chat_migrated(session: Session, old_chat_id: int, new_chat_id: int) -> Body | None:
+def chat_migrated(
+    session: Session, old_chat_id: int, new_chat_id: int, now: datetime
+) -> Body | None:
+    """A group became a supergroup: the binding and every pending reminder follow the new id."""
+    reminders.move_chat(session, old_chat_id, new_chat_id, now=now)
     return bodies.move_chat(session, old_chat_id, new_chat_id)

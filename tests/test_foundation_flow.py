@@ -35,7 +35,9 @@ async def say(h: Harness, user: FakeUser, chat: FakeChat, text: str, **kw: objec
     return [m for m in h.fake.sent[before:] if m.chat_id == chat.id]
 
 
-async def press(h: Harness, user: FakeUser, chat: FakeChat, message, data: str, check_button: bool = True):  # type: ignore[no-untyped-def]
+async def press(
+    h: Harness, user: FakeUser, chat: FakeChat, message, data: str, check_button: bool = True
+):  # type: ignore[no-untyped-def]
     before = len(h.fake.callback_answers)
     await h.settle(h.fake.press(user, message, chat, data, check_button=check_button))
     answers = h.fake.callback_answers[before:]
@@ -154,7 +156,9 @@ async def test_membership_confirmation_roles_and_double_press(harness: Harness) 
         )
 
     # Tampered callback data pointing at nothing is refused.
-    answer = await press(harness, ADMIN, SG_CHAT, request.message_id, "mc:999999", check_button=False)
+    answer = await press(
+        harness, ADMIN, SG_CHAT, request.message_id, "mc:999999", check_button=False
+    )
     assert answer is not None and answer.get("show_alert")
 
 
@@ -255,3 +259,50 @@ async def test_odd_names_are_stored_as_given_and_rendered_escaped(
     with transaction(harness.services.session_factory) as s:
         person = s.exec(select(Person).where(Person.telegram_user_id == 2099)).one()
         assert person.first_name == name
+
+
+def _schedule_one(h: Harness, chat_id: int) -> None:
+    from datetime import timedelta
+
+    from storage import reminders
+
+    with transaction(h.services.session_factory) as s:
+        reminders.schedule(
+            s,
+            [
+                reminders.ReminderSpec(
+                    kind="test.ping",
+                    source="test:1",
+                    dedupe_key="test:1:ping",
+                    chat_id=chat_id,
+                    due_at=h.clock() + timedelta(days=3),
+                )
+            ],
+            now=h.clock(),
+        )
+
+
+def _reminder_state(h: Harness) -> tuple[int, str]:
+    from storage import reminders
+
+    with transaction(h.services.session_factory) as s:
+        row = reminders.get_by_key(s, "test:1:ping")
+        assert row is not None
+        return row.chat_id, row.state
+
+
+async def test_removal_pauses_and_readding_resumes_the_chats_reminders(harness: Harness) -> None:
+    await link_sg(harness)
+    _schedule_one(harness, SG_CHAT.id)
+    await harness.settle(harness.fake.bot_removed(SG_CHAT, ADMIN))
+    assert _reminder_state(harness) == (SG_CHAT.id, "paused")
+    harness.fake.unkick(SG_CHAT.id)
+    await harness.settle(harness.fake.bot_added(SG_CHAT, ADMIN))
+    assert _reminder_state(harness) == (SG_CHAT.id, "pending")
+
+
+async def test_migration_moves_pending_reminders(harness: Harness) -> None:
+    await link_sg(harness)
+    _schedule_one(harness, SG_CHAT.id)
+    await harness.settle(harness.fake.migrate(SG_CHAT.id, -1004445556))
+    assert _reminder_state(harness) == (-1004445556, "pending")
