@@ -16,7 +16,7 @@ from telegram import (
 from telegram.ext import Application, CommandHandler
 
 from bot.i18n import N_, t
-from handlers import chats, help, members
+from handlers import chats, deadlines, help, members
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -38,6 +38,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("jag", "iam", N_("Say which party you represent"), members.iam),
     Command("ledamoter", "members", N_("Members by party"), members.list_members),
     Command("ordforande", "chair", N_("Record the chair and the term"), members.appoint_chair),
+    Command("tidsfrister", "deadlines", N_("Deadlines, by date"), deadlines.list_deadlines),
+    Command("klart", "done", N_("Mark a deadline as met"), deadlines.mark_done),
 )
 
 

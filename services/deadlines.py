@@ -1,0 +1,303 @@
+"""Deadlines of a stored partnership: facts from the database, listing, reminders, /klart.
+
+The rules live in `governance.deadlines` (pure); this module loads the facts they need, turns
+each deadline into reminder rows for the chat of the body it concerns, and records a deadline
+as met. Each deadline's reminders share one source, ``deadline:<partnership id>:<key>``, so a
+recomputation or a met fact replaces or cancels exactly them.
+
+Which reminder instants are kept (see ``_instants``):
+
+* each lead reminder expires when the next one of the same deadline is due (the last one at the
+  end of the due day), and the overdue one a few days after it: after a pause the bot sends the
+  most recent reminder once, never a backlog of stale ones;
+* an instant more than the grace period in the past is not scheduled afresh (linking a chat
+  does not replay old reminders), but a row that already exists for it is kept, so a bot that was
+  down across a reminder still sends it, marked late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from governance.deadlines import Deadline, Facts, deadlines_for, lead_days_for
+from governance.partnership_schema import BodyKind, PartnershipSpec
+from governance.reminder_times import OVERDUE, local_instant, reminder_instants
+from services.partnerships import spec_of
+from storage import bodies, deadline_facts
+from storage import reminders as repo
+from storage.models import AuditEntry, Body, ChairTerm, Partnership
+
+HORIZON_DAYS = 400
+REMINDER_AT = time(9, 0)
+OVERDUE_VALID_DAYS = 3  # an overdue reminder not sent within this many days is dropped
+KIND_PREFIX = "deadline."
+# Dates that pass by themselves: nobody marks them met, and "overdue" makes no sense for them.
+PASSES_BY_ITSELF = frozenset({"agreement_end"})
+
+__all__ = [
+    "HORIZON_DAYS",
+    "KIND_PREFIX",
+    "PASSES_BY_ITSELF",
+    "SyncResult",
+    "find_deadline",
+    "list_deadlines",
+    "load_facts",
+    "mark_met",
+    "reminder_kind",
+    "source_of",
+    "sync_all",
+    "sync_reminders",
+    "target_bodies",
+]
+
+
+def source_of(partnership_id: int, key: str) -> str:
+    return f"deadline:{partnership_id}:{key}"
+
+
+def reminder_kind(deadline: Deadline) -> str:
+    return f"{KIND_PREFIX}{deadline.kind}"
+
+
+def zone_of(partnership: Partnership) -> ZoneInfo:
+    return ZoneInfo(partnership.timezone)
+
+
+def load_facts(session: Session, partnership: Partnership) -> Facts:
+    """What is recorded for the partnership, as the pure rules want it. Only the met keys and
+    the current chair terms are recorded so far; the other facts stay empty."""
+    assert partnership.id is not None
+    chair_terms: list[tuple[BodyKind, date]] = []
+    for body in bodies.bodies_of(session, partnership.id):
+        # Only the latest term counts: an earlier one ended because a new chair was chosen.
+        latest = session.exec(
+            select(ChairTerm)
+            .where(ChairTerm.body_id == body.id)
+            .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())
+        ).first()
+        if latest is not None and latest.ends_on is not None:
+            chair_terms.append((body.kind, latest.ends_on))  # type: ignore[arg-type]
+    return Facts(
+        met_keys=frozenset(deadline_facts.met_keys(session, partnership.id)),
+        chair_terms=tuple(chair_terms),
+    )
+
+
+def list_deadlines(
+    session: Session, partnership: Partnership, today: date, *, horizon_days: int = HORIZON_DAYS
+) -> list[Deadline]:
+    """Open deadlines from `today` over the horizon, plus those overdue and still owed."""
+    return deadlines_for(
+        spec_of(partnership),
+        today=today,
+        horizon_days=horizon_days,
+        facts=load_facts(session, partnership),
+    )
+
+
+def target_bodies(deadline: Deadline, linked: dict[str, Body]) -> list[Body]:
+    """The linked bodies whose chat a deadline's reminders go to (no body: both)."""
+    kinds: Sequence[str] = (
+        [deadline.body] if deadline.body is not None else ["styrgrupp", "samverkansgrupp"]
+    )
+    return [linked[k] for k in kinds if k in linked]
+
+
+def find_deadline(
+    deadlines: Sequence[Deadline], text: str
+) -> tuple[Deadline | None, list[Deadline]]:
+    """The deadline `text` names: its key, or a prefix of exactly one key.
+    Returns (match, candidates); candidates are listed when the prefix is ambiguous."""
+    wanted = text.strip()
+    if not wanted:
+        return None, []
+    for deadline in deadlines:
+        if deadline.key == wanted:
+            return deadline, []
+    folded = wanted.casefold()
+    found = [d for d in deadlines if d.key.casefold().startswith(folded)]
+    if len(found) == 1:
+        return found[0], []
+    return None, found
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    deadlines: int = 0
+    scheduled: int = 0  # reminder specs handed to the repository
+    cancelled: int = 0
+
+
+def _instants(
+    spec: PartnershipSpec, deadline: Deadline, zone: ZoneInfo
+) -> list[tuple[str, datetime, datetime]]:
+    """(label, due instant, expiry) of each reminder of a deadline."""
+    lead_days = lead_days_for(spec, deadline)
+    if not lead_days:
+        return []
+    found = reminder_instants(
+        deadline.due,
+        lead_days,
+        tz=zone,
+        at=REMINDER_AT,
+        overdue_once=spec.reminders.overdue_once and deadline.kind not in PASSES_BY_ITSELF,
+    )
+    end_of_due_day = local_instant(deadline.due + timedelta(days=1), time(0, 0), zone)
+    leads = [(label, at) for label, at in found if label != OVERDUE]
+    out: list[tuple[str, datetime, datetime]] = []
+    for index, (label, at) in enumerate(leads):
+        # Superseded by the next reminder of the same deadline.
+        expires = leads[index + 1][1] if index + 1 < len(leads) else end_of_due_day
+        out.append((label, at, max(expires, at + timedelta(minutes=1))))
+    for label, at in found:
+        if label == OVERDUE:
+            out.append((label, at, at + timedelta(days=OVERDUE_VALID_DAYS)))
+    return out
+
+
+def _existing_keys(session: Session, source: str) -> set[str]:
+    return set(
+        session.exec(select(repo.Reminder.dedupe_key).where(repo.Reminder.source == source)).all()
+    )
+
+
+def _payload(
+    partnership: Partnership,
+    deadline: Deadline,
+    body: Body,
+    label: str,
+    party_names: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "kind": deadline.kind,
+        "key": deadline.key,
+        "due": deadline.due.isoformat(),
+        "label": label,
+        "params": dict(deadline.params),
+        "body": deadline.body,
+        "body_name": body.name,
+        "party_key": deadline.party_key,
+        "party_name": party_names.get(deadline.party_key or "", deadline.party_key),
+        "diarienummer": partnership.diarienummer,
+        "partnership_name": partnership.name,
+    }
+
+
+def sync_reminders(session: Session, partnership: Partnership, *, now: datetime) -> SyncResult:
+    """Bring the partnership's deadline reminders in line with its deadlines as of `now`.
+
+    Runs in the caller's transaction; idempotent (rows are keyed by deadline, chat's body and
+    lead). Reminders of deadlines no longer listed (met, changed, past) are cancelled.
+    """
+    assert partnership.id is not None
+    spec = spec_of(partnership)
+    zone = zone_of(partnership)
+    today = now.astimezone(zone).date()
+    grace = timedelta(hours=spec.reminders.late_send_grace_hours)
+    all_bodies = bodies.bodies_of(session, partnership.id)
+    linked = {b.kind: b for b in all_bodies if b.chat_id is not None}
+    party_names = {
+        p.key: p.name for p in bodies.parties_of(session, partnership.id, active_only=False)
+    }
+    result = SyncResult()
+    deadlines = list_deadlines(session, partnership, today)
+    result.deadlines = len(deadlines)
+    sources: set[str] = set()
+    for deadline in deadlines:
+        source = source_of(partnership.id, deadline.key)
+        sources.add(source)
+        instants = _instants(spec, deadline, zone)
+        existing = _existing_keys(session, source) if instants else set()
+        specs: list[repo.ReminderSpec] = []
+        for body in target_bodies(deadline, linked):
+            assert body.chat_id is not None
+            for label, at, expires in instants:
+                dedupe = f"{source}:{body.kind}:{label}"
+                if expires <= now:
+                    continue
+                if at < now - grace and dedupe not in existing:
+                    continue
+                specs.append(
+                    repo.ReminderSpec(
+                        kind=reminder_kind(deadline),
+                        source=source,
+                        dedupe_key=dedupe,
+                        chat_id=body.chat_id,
+                        thread_id=body.thread_id,
+                        partnership_id=partnership.id,
+                        due_at=at,
+                        expires_at=expires,
+                        grace_seconds=int(grace.total_seconds()),
+                        payload=_payload(partnership, deadline, body, label, party_names),
+                        language=partnership.language,
+                    )
+                )
+        outcome = repo.replace_for_source(session, source, specs, now=now)
+        result.scheduled += len(specs)
+        result.cancelled += outcome.cancelled
+    result.cancelled += _cancel_unlisted(session, partnership.id, sources, now)
+    return result
+
+
+def _cancel_unlisted(session: Session, partnership_id: int, keep: set[str], now: datetime) -> int:
+    prefix = source_of(partnership_id, "")
+    open_sources = session.exec(
+        select(repo.Reminder.source)
+        .where(
+            col(repo.Reminder.source).startswith(prefix, autoescape=True),
+            col(repo.Reminder.state).in_(repo.OPEN_STATES),
+        )
+        .distinct()
+    ).all()
+    return sum(repo.cancel_source(session, s, now) for s in open_sources if s not in keep)
+
+
+def sync_all(session: Session, *, now: datetime) -> int:
+    """Sync the deadline reminders of every partnership (at start-up, after linking a chat);
+    returns how many reminder specs were scheduled."""
+    total = 0
+    for partnership in bodies.list_partnerships(session):
+        total += sync_reminders(session, partnership, now=now).scheduled
+    return total
+
+
+# --- met ----------------------------------------------------------------------------------
+
+
+def mark_met(
+    session: Session,
+    partnership: Partnership,
+    key: str,
+    user_id: int | None,
+    now: datetime,
+) -> bool:
+    """Record `key` as met and cancel its pending reminders, in the caller's transaction.
+    Returns False when it was already recorded."""
+    assert partnership.id is not None
+    if not key:
+        raise ValueError("a deadline key is needed")
+    _row, created = deadline_facts.record_met(
+        session, partnership.id, key, user_id=user_id, now=now
+    )
+    repo.cancel_source(session, source_of(partnership.id, key), now)
+    if created:
+        session.add(
+            AuditEntry(
+                partnership_id=partnership.id,
+                at=now,
+                actor_user_id=user_id,
+                action="deadline.met",
+                detail={"key": key},
+            )
+        )
+        session.flush()
+    return created
