@@ -97,7 +97,8 @@ def render_list(
             lines += ["", f"<b>{heading}</b>"]
         text = _describe(deadline, parties, body_names, language)
         if deadline.informational:
-            lines.append(f"• {text} <i>({esc(_('for information'))})</i>")
+            note = esc(_("for information"))
+            lines.append(f"• {text} <i>({note})</i>")
         elif deadline.kind in NOT_MARKABLE:
             lines.append(f"• {text}")
         else:

@@ -11,12 +11,14 @@ from sqlmodel import select
 from bot.dispatcher import ReminderDispatcher, get_dispatcher
 from bot.i18n import t
 from bot.reminder_texts import LATE_NOTE
+from bot.services import Services
 from services import deadlines as service
 from storage import bodies
 from storage.db import transaction
 from storage.deadline_facts import DeadlineMet
+from storage.models import Partnership
 from storage.reminders import Reminder, ReminderState
-from tests.conftest import Harness
+from tests.conftest import Harness, import_example
 from tests.fakebot import FakeChat, FakeUser
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -212,3 +214,73 @@ async def test_unlinked_chat_is_told_to_link(harness: Harness) -> None:
     assert "/koppla" in replies[-1].plain
     with transaction(harness.services.session_factory) as s:
         assert s.exec(select(Reminder)).all() == []
+
+
+# --- the scheduling rules, on the service directly -------------------------------------------
+
+
+def _setup_linked(svc: Services) -> int:
+    import_example(svc, "sof-2025-144.toml")
+    with transaction(svc.session_factory) as s:
+        p = bodies.get_partnership_by_diarienummer(s, "SOF 2025/144")
+        assert p is not None and p.id is not None
+        body = bodies.get_body(s, p.id, "styrgrupp")
+        assert body is not None
+        body.chat_id = SG_CHAT.id
+        s.add(body)
+        return p.id
+
+
+def _sync(svc: Services, now: datetime) -> None:
+    with transaction(svc.session_factory) as s:
+        service.sync_all(s, now=now)
+
+
+def _renewal_rows(svc: Services, pid: int) -> list[Reminder]:
+    source = service.source_of(pid, "renewal_announcement:2025-10-31")
+    with transaction(svc.session_factory) as s:
+        found = s.exec(select(Reminder).where(Reminder.source == source)).all()
+        return sorted(found, key=lambda r: r.due_at)
+
+
+def test_old_reminders_are_not_replayed_but_existing_ones_are_kept(services: Services) -> None:
+    pid = _setup_linked(services)
+    # Linked late: the leads long past are not scheduled afresh.
+    _sync(services, datetime(2025, 10, 25, 9, 0, tzinfo=STOCKHOLM))
+    found = _renewal_rows(services, pid)
+    assert [r.due_at for r in found] == [utc(2025, 10, 30, 8), utc(2025, 11, 1, 8)]
+    # The last lead expires at the end of the due day, the overdue one some days later.
+    assert found[0].expires_at == utc(2025, 10, 31, 23)
+    assert found[1].expires_at == utc(2025, 11, 4, 8)
+    assert all(r.state == ReminderState.PENDING for r in found)
+
+    # Down across the reminder, beyond the grace period: the row stays (sent late).
+    _sync(services, utc(2025, 10, 30, 21))
+    assert [(r.due_at, r.state) for r in _renewal_rows(services, pid)] == [
+        (utc(2025, 10, 30, 8), ReminderState.PENDING),
+        (utc(2025, 11, 1, 8), ReminderState.PENDING),
+    ]
+
+    # Met: everything open is cancelled, and a later sync does not bring it back.
+    with transaction(services.session_factory) as s:
+        p = s.get(Partnership, pid)
+        assert p is not None
+        assert service.mark_met(s, p, "renewal_announcement:2025-10-31", 77, utc(2025, 10, 30, 22))
+        assert not service.mark_met(
+            s, p, "renewal_announcement:2025-10-31", 77, utc(2025, 10, 30, 22)
+        )
+    _sync(services, utc(2025, 10, 30, 23))
+    assert all(r.state == ReminderState.CANCELLED for r in _renewal_rows(services, pid))
+
+
+def test_unlinking_the_chat_cancels_its_reminders(services: Services) -> None:
+    pid = _setup_linked(services)
+    _sync(services, datetime(2025, 9, 2, 9, 0, tzinfo=STOCKHOLM))
+    assert any(r.state == ReminderState.PENDING for r in _renewal_rows(services, pid))
+    with transaction(services.session_factory) as s:
+        body = bodies.get_body(s, pid, "styrgrupp")
+        assert body is not None
+        body.chat_id = None
+        s.add(body)
+    _sync(services, datetime(2025, 9, 2, 10, 0, tzinfo=STOCKHOLM))
+    assert all(r.state == ReminderState.CANCELLED for r in _renewal_rows(services, pid))
