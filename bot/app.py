@@ -30,7 +30,14 @@ def make_services(
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.commands import publish_commands
+    from services.deadlines import sync_all
+    from storage.db import transaction
 
+    services: Services = application.bot_data["services"]
+    # The file or the calendar may have moved on while the bot was down: bring every
+    # partnership's deadline reminders up to date before the dispatcher's first run.
+    with transaction(services.session_factory) as session:
+        sync_all(session, now=services.now())
     await publish_commands(application)
 
 

@@ -19,7 +19,7 @@ from handlers.common import (
     reply,
     services,
 )
-from services import chats
+from services import chats, deadlines
 from services.errors import Refusal
 from storage.db import transaction
 
@@ -86,6 +86,14 @@ async def chat_migrated(update: Update, context: Context) -> None:
     context.application.migrate_chat_data(old_chat_id=old, new_chat_id=new)
 
 
+async def wake_dispatcher(context: Context) -> None:
+    from bot.dispatcher import get_dispatcher
+
+    dispatcher = get_dispatcher(context.bot_data)
+    if dispatcher is not None:
+        await dispatcher.wake()
+
+
 async def link(update: Update, context: Context) -> None:
     chat = update.effective_chat
     message = update.effective_message
@@ -125,9 +133,12 @@ async def link(update: Update, context: Context) -> None:
             partnership_name = result.partnership.name
             dnr = result.partnership.diarienummer
             body_name = result.body.name
+            # The chat now receives this body's deadline reminders, from this transaction on.
+            deadlines.sync_reminders(session, result.partnership, now=svc.now())
     except Refusal as refusal:
         await refuse(update, refusal)
         return
+    await wake_dispatcher(context)
     if result.already_linked:
         text = _("This chat is already the {body} of {name} ({dnr}).")
     else:

@@ -23,7 +23,7 @@ from handlers.common import (
     services,
 )
 from handlers.dates import date_error_text
-from services import members
+from services import deadlines, members
 from services.errors import Refusal
 from services.partnerships import chair_term_months
 from services.roles import role_in_body
@@ -293,6 +293,8 @@ async def _appoint(
         today=today,
         now=svc.now(),
     )
+    # The end of the new term is a deadline with its own reminders.
+    deadlines.sync_reminders(session, partnership, now=svc.now())
     if term.ends_on:
         return _("{name} is now chair of the {body}, term until {until}.").format(
             name=mention(target), body=esc(body.name), until=term.ends_on.isoformat()
