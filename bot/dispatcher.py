@@ -48,6 +48,7 @@ _JOB_NAME = "reminder-dispatcher"
 _WAKE_JOB_NAME = "reminder-dispatcher-wake"
 _RELEASE_DELAY = timedelta(seconds=1)  # a row given back unsent is due again after this
 _WRITE_BATCH = 200
+_WRITE_LINGER = 0.05  # seconds
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,20 @@ class _OutcomeWriter:
 
     async def _loop(self) -> None:
         while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._buffer:
-                chunk = self._buffer[:_WRITE_BATCH]
-                del self._buffer[:_WRITE_BATCH]
-                await self._write(chunk)
-            if self._closed and not self._buffer:
-                return
+            if not self._buffer:
+                if self._closed:
+                    return
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                continue
+            if not self._closed and len(self._buffer) < _WRITE_BATCH:
+                # Let a few more outcomes gather: one transaction for many rows is far cheaper
+                # (on SQLite each one is a connection and BEGIN IMMEDIATE). A crash in this
+                # window leaves the rows claimed: they are sent again once, after the lease.
+                await asyncio.sleep(_WRITE_LINGER)
+            chunk = self._buffer[:_WRITE_BATCH]
+            del self._buffer[:_WRITE_BATCH]
+            await self._write(chunk)
 
     async def _write(self, chunk: list[_Outcome]) -> None:
         for attempt in range(5):
@@ -201,9 +208,14 @@ class ReminderDispatcher:
         self._again = False
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._inflight = 0
+        self._room = asyncio.Event()
         self._job_queue: Any = None
         self._wake_job: Job[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def _low_water(self) -> int:
+        return self.batch_size // 2
 
     # -- running -------------------------------------------------------------------------------
 
@@ -241,8 +253,9 @@ class ReminderDispatcher:
         try:
             while True:
                 # Claim ahead only while the rows in hand are few, so none waits near its lease.
-                while self._inflight > self.batch_size // 2 and tasks:
-                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                while self._inflight > self._low_water:
+                    self._room.clear()
+                    await self._room.wait()
                 batch = await asyncio.to_thread(self._claim)
                 if not batch:
                     break
@@ -292,6 +305,8 @@ class ReminderDispatcher:
                 await self._deliver_in_order(chat_id, items, writer, report)
         finally:
             self._inflight -= len(items)
+            if self._inflight <= self._low_water:
+                self._room.set()
             if not lock.locked() and self._chat_locks.get(chat_id) is lock:
                 del self._chat_locks[chat_id]
 
@@ -469,13 +484,16 @@ class ReminderDispatcher:
     def _apply_outcomes(self, outcomes: Sequence[_Outcome]) -> None:
         now = self.services.now()
         mine = self.instance
+        # "sent" is recorded whatever else happened to the row, so all of them go first, in one
+        # executemany; the rest keep their order (a chat's pause or move before its later rows).
+        sent = [(o.reminder_id, o.message_id, o.late) for o in outcomes if o.action == "sent"]
         with transaction(self.services.session_factory) as session:
+            repo.mark_sent_many(session, sent, now=now)  # type: ignore[arg-type]
             for o in outcomes:
                 rid = o.reminder_id
                 if o.action == "sent":
-                    assert rid is not None
-                    repo.mark_sent(session, rid, now=now, message_id=o.message_id, late=o.late)
-                elif o.action == "uncertain":
+                    continue
+                if o.action == "uncertain":
                     assert rid is not None
                     repo.mark_uncertain(session, rid, now=now, error=o.error or "", instance=mine)
                 elif o.action == "failed":

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, and_, func, or_, update
+from sqlalchemy import JSON, BigInteger, Column, Index, String, and_, case, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -259,7 +259,6 @@ def _update(session: Session, where: Any, **values: Any) -> int:
     result = session.execute(
         update(Reminder).where(where).values(**values).execution_options(synchronize_session=False)
     )
-    session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -282,24 +281,30 @@ def claim_due(
     PostgreSQL: FOR UPDATE SKIP LOCKED lets several instances claim side by side without
     taking the same row. SQLite has no row locks; its BEGIN IMMEDIATE transaction is the lock.
     """
-    query = (
-        select(Reminder)
+    due = (
+        select(Reminder.id)
         .where(_due_condition(now))
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query).all())
-    lease_until = now + timedelta(seconds=lease_seconds)
-    for row in rows:
-        row.state = ReminderState.CLAIMED
-        row.claimed_by = instance
-        row.lease_until = lease_until
-        row.attempts += 1
-        row.updated_at = now
-        session.add(row)
-    session.flush()
+        due = due.with_for_update(skip_locked=True)
+    # One statement, no row-by-row unit of work: UPDATE ... WHERE id IN (due) RETURNING *.
+    stmt = (
+        update(Reminder)
+        .where(col(Reminder.id).in_(due.scalar_subquery()))
+        .values(
+            state=ReminderState.CLAIMED,
+            claimed_by=instance,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=col(Reminder.attempts) + 1,
+            updated_at=now,
+        )
+        .returning(Reminder)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    rows = list(session.scalars(stmt).all())
+    rows.sort(key=lambda r: (r.due_at, r.id or 0))
     return rows
 
 
@@ -331,6 +336,34 @@ def mark_sent(
         last_error=None,
         updated_at=now,
     )
+
+
+def mark_sent_many(
+    session: Session, sent: Sequence[tuple[int, int | None, bool]], *, now: datetime
+) -> int:
+    """`mark_sent` for many rows: (reminder_id, message_id, late) each.
+
+    One UPDATE with CASE per chunk rather than an executemany: a single statement step, which
+    matters when the caller runs it in a worker thread next to a busy event loop (every step of
+    the sqlite3 driver hands the GIL back and forth)."""
+    done = 0
+    for chunk in _chunks(list(sent), 200):
+        ids = [rid for rid, _, _ in chunk]
+        message_ids = {rid: mid for rid, mid, _ in chunk if mid is not None}
+        late_ids = [rid for rid, _, late in chunk if late]
+        values: dict[str, Any] = {
+            "state": ReminderState.SENT,
+            "sent_at": now,
+            "lease_until": None,
+            "next_attempt_at": None,
+            "last_error": None,
+            "updated_at": now,
+            "late": col(Reminder.id).in_(late_ids) if late_ids else False,
+        }
+        if message_ids:
+            values["message_id"] = case(message_ids, value=col(Reminder.id), else_=None)
+        done += _update(session, col(Reminder.id).in_(ids), **values)
+    return done
 
 
 def mark_uncertain(
@@ -527,6 +560,7 @@ __all__ = [
     "mark_failed",
     "mark_retry",
     "mark_sent",
+    "mark_sent_many",
     "mark_skipped",
     "mark_uncertain",
     "move_chat",

@@ -74,7 +74,7 @@ def add_body(factory: SessionFactory, chat_id: int, status: ChatStatus = ChatSta
 
 def test_migration_0002_up_and_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
     eng = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
-    upgrade(eng)
+    upgrade(eng, "0002")
     assert current_revision(eng) == "0002"
     downgrade(eng, "0001")
     assert current_revision(eng) == "0001"
