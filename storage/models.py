@@ -135,17 +135,87 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class MeetingStatus(StrEnum):
+    DRAFT = "draft"  # called by the chair, agenda still being put together
+    PUBLISHED = "published"  # kallelse sent
+    CANCELLED = "cancelled"
+
+
+class RsvpAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    # Stable iCalendar UID; SEQUENCE is raised on every change the invitation carries.
+    uid: str = Field(max_length=128, unique=True)
+    sequence: int = 0
+    status: str = Field(default=MeetingStatus.DRAFT, max_length=16)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    place: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Numbered per body and year when the kallelse is published (e.g. the 3rd SG meeting 2026).
+    year: int | None = None
+    number: int | None = None
+    created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    kallelse_message_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class AgendaItem(SQLModel, table=True):
+    """An item on a meeting's dagordning, or one a member raised for the next meeting."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    # None until the item is placed on a called meeting.
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    position: int = 0
+    kind: str = Field(default="member", max_length=16)  # standard | member | followup | escalation
+    standard_key: str | None = Field(default=None, max_length=32)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    added_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    dropped: bool = False
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Rsvp(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    answer: str = Field(max_length=8)
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 __all__ = [
     "Administrator",
+    "AgendaItem",
     "AuditEntry",
     "Body",
     "BodyKind",
     "ChairTerm",
     "ChatStatus",
+    "Meeting",
+    "MeetingStatus",
     "Membership",
     "MembershipStatus",
     "Partnership",
     "Party",
     "Person",
+    "Rsvp",
+    "RsvpAnswer",
     "utcnow",
 ]
