@@ -200,6 +200,14 @@ class Rsvp(SQLModel, table=True):
     answered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram delivers updates at least once (getUpdates after a restart, webhook retries,
+    several webhook workers): an update id is claimed here before any handler runs."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
 __all__ = [
     "Administrator",
     "AgendaItem",
@@ -215,6 +223,7 @@ __all__ = [
     "Partnership",
     "Party",
     "Person",
+    "ProcessedUpdate",
     "Rsvp",
     "RsvpAnswer",
     "utcnow",
