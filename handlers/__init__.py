@@ -16,6 +16,13 @@ from telegram.ext import (
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     from handlers import chats, commands, context, errors, members
 
+    # -3: an update id is handled once, even when Telegram delivers it again or several
+    # webhook workers receive it.
+    application.add_handler(TypeHandler(Update, context.handle_once), group=-3)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            context.forget_old_updates, interval=6 * 3600, first=60, name="forget-old-updates"
+        )
     # -2: every update first records who sent it and picks their language.
     application.add_handler(TypeHandler(Update, context.remember_sender), group=-2)
     # -1: text that carries a personnummer stops here, before any handler can store it.

@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.i18n import _, pick_language, set_language
 from governance.personnummer import contains_personal_identity_number
 from handlers.common import Context, acting_user, reply, services
-from storage import bodies, people
+from storage import bodies, people, updates
 from storage.db import transaction
 from storage.models import Partnership
 
@@ -20,6 +20,21 @@ def partnership_languages(
         return fallback, ("sv", "en")
     allowed = partnership.spec.get("languages") or [partnership.language]
     return partnership.language, tuple(allowed)
+
+
+async def handle_once(update: Update, context: Context) -> None:
+    """Stops an update that was already taken by this or another bot process."""
+    svc = services(context)
+    with transaction(svc.session_factory) as session:
+        first = updates.claim_update(session, update.update_id, svc.now())
+    if not first:
+        raise ApplicationHandlerStop
+
+
+async def forget_old_updates(context: Context) -> None:
+    svc = services(context)
+    with transaction(svc.session_factory) as session:
+        updates.forget_old_updates(session, svc.now())
 
 
 async def remember_sender(update: Update, context: Context) -> None:
