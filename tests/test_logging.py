@@ -25,3 +25,16 @@ def test_token_is_redacted_and_httpx_is_quiet(capsys: pytest.CaptureFixture[str]
     assert "A" * 35 not in err
     assert "HTTP Request" not in err  # httpx request lines (which carry the URL) are not logged
     assert err.count("<token>") == 2
+
+
+async def test_a_second_poller_is_told_clearly(caplog: pytest.LogCaptureFixture) -> None:
+    from types import SimpleNamespace
+
+    from telegram.error import Conflict
+
+    from handlers.errors import on_error
+
+    with caplog.at_level(logging.INFO):
+        await on_error(None, SimpleNamespace(error=Conflict("terminated by other getUpdates")))  # type: ignore[arg-type]
+    assert "Another bot process is already polling" in caplog.text
+    assert "webhook mode" in caplog.text
