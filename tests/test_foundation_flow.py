@@ -306,3 +306,19 @@ async def test_migration_moves_pending_reminders(harness: Harness) -> None:
     _schedule_one(harness, SG_CHAT.id)
     await harness.settle(harness.fake.migrate(SG_CHAT.id, -1004445556))
     assert _reminder_state(harness) == (-1004445556, "pending")
+
+
+async def test_both_partnerships_get_two_linked_chats_each(harness: Harness) -> None:
+    chats = {
+        ("SOF 2025/144", "styrgrupp"): FakeChat(-6001, "group", "SG EU"),
+        ("SOF 2025/144", "samverkansgrupp"): FakeChat(-1006002, "supergroup", "SVG EU"),
+        ("SOF 2023/202", "styrgrupp"): FakeChat(-6003, "group", "SG Bostad Först"),
+        ("SOF 2023/202", "samverkansgrupp"): FakeChat(-6004, "group", "SVG Bostad Först"),
+    }
+    for (dnr, kind), chat in chats.items():
+        harness.fake.add_chat(chat)
+        harness.fake.set_member_status(chat, ADMIN, "administrator")
+        replies = await say(harness, ADMIN, chat, f"/koppla {dnr} {kind}")
+        assert dnr in replies[-1].plain
+    for (dnr, kind), chat in chats.items():
+        assert body_of(harness, dnr, kind).chat_id == chat.id
