@@ -15,6 +15,11 @@ side runs in this process exactly as in production: PTB's Bot over httpx with AI
 Chat ids are positive (private chats): AIORateLimiter's group limit (20/min per group) would
 otherwise pace five messages per group chat over a quarter of a minute, which is Telegram's rule
 for groups, not a property of the dispatcher.
+
+Sends in flight: 8 by default for both the raw loop and the dispatcher (the dispatcher's own
+default is 64, sized for Telegram's real round trips). On loopback a request takes about a
+millisecond, so 8 keep the client busy, and more only add connections that httpcore's pool scans
+on every request (measured here: the raw loop at 64 in flight is ~40% slower than at 8).
 """
 
 from __future__ import annotations
@@ -355,7 +360,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--chats", type=int, default=2_000)
     parser.add_argument("--rate", type=float, default=1_000.0)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--future", type=int, default=100_000)
     parser.add_argument("--burst", type=int, default=2_000)
     parser.add_argument("--burst-rate", type=float, default=200.0)

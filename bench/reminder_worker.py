@@ -48,7 +48,16 @@ def emit(event: str, **data: Any) -> None:
 
 
 def rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux: the peak resident set of this process.
+    """Peak resident set of this process image, in MB.
+
+    /proc's VmHWM, not getrusage: ru_maxrss survives exec, so a child started from a big
+    parent would report the parent's peak."""
+    try:
+        for text in Path("/proc/self/status").read_text().splitlines():
+            if text.startswith("VmHWM:"):
+                return int(text.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

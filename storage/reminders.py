@@ -140,17 +140,16 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
         return 0
     dialect = session.get_bind().dialect.name
     table = Reminder.__table__  # type: ignore[attr-defined]
-    inserted = 0
-    for chunk in _chunks(rows, 200):
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(table).values(list(chunk))
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(table).values(list(chunk))
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise RuntimeError(f"unsupported database {dialect}")
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-        inserted += len(session.execute(stmt).all())
-    return inserted
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    # An executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") from one
+    # cached compiled statement, and RETURNING tells which rows were new.
+    return len(session.execute(stmt, rows).all())
 
 
 def schedule(session: Session, specs: Sequence[ReminderSpec], *, now: datetime) -> ScheduleResult:
@@ -506,7 +505,8 @@ def next_due_at(session: Session) -> datetime | None:
     candidates = [
         session.exec(
             select(func.min(Reminder.due_at)).where(
-                col(Reminder.state) == ReminderState.PENDING, col(Reminder.next_attempt_at).is_(None)
+                col(Reminder.state) == ReminderState.PENDING,
+                col(Reminder.next_attempt_at).is_(None),
             )
         ).one(),
         session.exec(
@@ -516,7 +516,9 @@ def next_due_at(session: Session) -> datetime | None:
             )
         ).one(),
         session.exec(
-            select(func.min(Reminder.lease_until)).where(col(Reminder.state) == ReminderState.CLAIMED)
+            select(func.min(Reminder.lease_until)).where(
+                col(Reminder.state) == ReminderState.CLAIMED
+            )
         ).one(),
     ]
     found = [_aware(c) for c in candidates if c is not None]
