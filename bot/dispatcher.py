@@ -630,8 +630,11 @@ def _never_sent(exc: TimedOut) -> bool:
 
 
 def _error_code(exc: TelegramError) -> str:
-    """A short, content-free code from Telegram's description (never the message text)."""
-    words = exc.message.lower().replace("bad request:", "").strip().split()
+    """A short, content-free code from Telegram's description, e.g. "can't_parse_entities".
+
+    Only the part before any further colon: what follows may quote the message (a tag name)."""
+    description = exc.message.lower().removeprefix("bad request:").strip()
+    words = description.split(":")[0].replace('"', " ").split()
     return "_".join(words[:4])[:40] or "unknown"
 
 
