@@ -265,10 +265,14 @@ class ReminderDispatcher:
                     task = asyncio.create_task(self._deliver_chat(chat_id, items, writer, report))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-            if tasks:
-                await asyncio.gather(*tasks)
         finally:
+            # Even when claiming failed: let the sends in flight finish and record their
+            # outcomes, or their rows would wait for the lease and go out a second time.
+            results = await asyncio.gather(*tasks, return_exceptions=True) if tasks else []
             await writer.close()
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     def _claim(self) -> list[Claimed]:
         now = self.services.now()

@@ -466,6 +466,34 @@ async def test_a_claim_near_the_end_of_its_lease_is_given_back_unsent(env: Env) 
     assert env.texts(GROUP.id) == ["r"]
 
 
+async def test_a_failing_claim_still_records_the_sends_in_flight(env: Env) -> None:
+    chats = [FakeChat(6100 + n, "private") for n in range(4)]
+    for chat in chats:
+        env.fake.add_chat(chat)
+    env.schedule(*[remind(f"c{chat.id}:{i}", chat, env.clock()) for chat in chats for i in range(2)])
+    env.dispatcher.batch_size = 4
+    real_claim = env.dispatcher._claim
+    calls = 0
+
+    def claim_then_fail() -> Any:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise RuntimeError("database went away")
+        return real_claim()
+
+    env.dispatcher._claim = claim_then_fail  # type: ignore[method-assign]
+    # The second chat's sends are slow: they are still in flight when the next claim fails.
+    env.fake.delay_next("sendMessage", 0.3, chat_id=chats[1].id)
+    env.fake.delay_next("sendMessage", 0.3, chat_id=chats[1].id)
+    with pytest.raises(RuntimeError):
+        await env.dispatcher.run_once()
+    with transaction(env.services.session_factory) as session:
+        states = repo.count_by_state(session)
+    assert states == {"sent": 4, "pending": 4}, states
+    assert len(env.fake.sent) == 4
+
+
 async def test_down_for_three_hours_gives_one_late_send(env: Env) -> None:
     due = env.clock()
     env.schedule(remind("missed", GROUP, due), remind("recent", FORUM, due + timedelta(hours=2, minutes=30)))
