@@ -31,7 +31,8 @@ from governance.reminder_times import OVERDUE, local_instant, reminder_instants
 from services.partnerships import spec_of
 from storage import bodies, deadline_facts
 from storage import reminders as repo
-from storage.models import AuditEntry, Body, ChairTerm, Partnership
+from storage.models import AuditEntry, Body, ChairTerm, Meeting, MeetingStatus, Partnership
+from storage.types import utcnow
 
 HORIZON_DAYS = 400
 REMINDER_AT = time(9, 0)
@@ -69,10 +70,15 @@ def zone_of(partnership: Partnership) -> ZoneInfo:
     return ZoneInfo(partnership.timezone)
 
 
-def load_facts(session: Session, partnership: Partnership) -> Facts:
-    """What is recorded for the partnership, as the pure rules want it. Only the met keys and
-    the current chair terms are recorded so far; the other facts stay empty."""
+def load_facts(
+    session: Session, partnership: Partnership, *, today: date | None = None
+) -> Facts:
+    """What is recorded for the partnership, as the pure rules want it: met keys, current chair
+    terms and published meetings (`today` in the partnership's zone; default: now)."""
     assert partnership.id is not None
+    if today is None:
+        today = utcnow().astimezone(zone_of(partnership)).date()
+    last_meetings, next_meetings = _meeting_days(session, partnership, today)
     chair_terms: list[tuple[BodyKind, date]] = []
     for body in bodies.bodies_of(session, partnership.id):
         # Only the latest term counts: an earlier one ended because a new chair was chosen.
@@ -86,7 +92,38 @@ def load_facts(session: Session, partnership: Partnership) -> Facts:
     return Facts(
         met_keys=frozenset(deadline_facts.met_keys(session, partnership.id)),
         chair_terms=tuple(chair_terms),
+        last_meetings=last_meetings,
+        next_meetings=next_meetings,
+        # 004: the styrgrupp may later decide another interval. There is no decision register
+        # yet; once the minutes issue records decisions, read the latest interval decision per
+        # body here. Until then the file's interval applies.
+        cadence_overrides={},
     )
+
+
+def _meeting_days(
+    session: Session, partnership: Partnership, today: date
+) -> tuple[dict[BodyKind, date | None], dict[BodyKind, date | None]]:
+    """Per body: the local day of the last published meeting held (on or before `today`) and of
+    the next one called (after it). Drafts and cancelled meetings count for nothing."""
+    zone = zone_of(partnership)
+    last: dict[BodyKind, date | None] = {}
+    upcoming: dict[BodyKind, date | None] = {}
+    rows = session.exec(
+        select(Body.kind, Meeting.starts_at)
+        .join(Body, col(Body.id) == Meeting.body_id)
+        .where(Body.partnership_id == partnership.id, Meeting.status == MeetingStatus.PUBLISHED)
+    ).all()
+    for kind, starts_at in rows:
+        day = starts_at.astimezone(zone).date()
+        key: BodyKind = kind  # type: ignore[assignment]
+        if day <= today:
+            held = last.get(key)
+            last[key] = day if held is None else max(held, day)
+        else:
+            called = upcoming.get(key)
+            upcoming[key] = day if called is None else min(called, day)
+    return last, upcoming
 
 
 def list_deadlines(
@@ -97,7 +134,7 @@ def list_deadlines(
         spec_of(partnership),
         today=today,
         horizon_days=horizon_days,
-        facts=load_facts(session, partnership),
+        facts=load_facts(session, partnership, today=today),
     )
 
 
