@@ -15,6 +15,7 @@ from telegram import (
 )
 from telegram.ext import Application, CommandHandler
 
+from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
 from handlers import chats, deadlines, help, members
 from handlers.common import Context
