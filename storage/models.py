@@ -172,6 +172,15 @@ class Meeting(SQLModel, table=True):
     cancelled_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # The live meeting (/motesstart … /motesslut): stored as it happens, so a restart resumes.
+    opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Plain ids, not foreign keys: meeting and agendaitem would otherwise refer to each other.
+    current_item_id: int | None = None
+    minute_taker_person_id: int | None = None
+    justerare_person_ids: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class AgendaItem(SQLModel, table=True):
@@ -208,22 +217,142 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
+class Attendance(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+    present: bool = True
+    source: str = Field(default="rsvp", max_length=16)  # rsvp | manual
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MinuteEntry(SQLModel, table=True):
+    """One recorded line of the minutes (note, decision or action), stored when received."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    agenda_item_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+    kind: str = Field(max_length=16)  # note | decision | action
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_person_id: int | None = Field(default=None, foreign_key="person.id")
+    struck: bool = False
+    source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MinuteRevision(SQLModel, table=True):
+    """The history of a corrected or struck line: nothing recorded is ever lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="minuteentry.id", index=True)
+    old_text: str = Field(sa_column=Column(Text, nullable=False))
+    new_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    struck: bool = False
+    by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Decision(SQLModel, table=True):
+    """The decision register: numbered per body and year (e.g. SG 2026:7)."""
+
+    __table_args__ = (UniqueConstraint("body_id", "year", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    year: int
+    number: int
+    decided_on: date
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    agenda_item_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+    entry_id: int | None = Field(default=None, foreign_key="minuteentry.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # ordinary | revision_minor | revision_significant | budget_frame | deficiency_dialogue |
+    # deficiency_action_plan | deficiency_removal | new_party
+    kind: str = Field(default="ordinary", max_length=32)
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+    # final | pending_approval (förvaltningschef / socialnämnden) | approved | rejected
+    status: str = Field(default="final", max_length=24)
+    approval_by: str | None = Field(default=None, max_length=32)
+    approved_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    approval_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    due_on: date | None = None  # e.g. the action plan's due date in a deficiency procedure
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    entry_id: int | None = Field(default=None, foreign_key="minuteentry.id")
+    owner_person_id: int = Field(foreign_key="person.id")
+    due_on: date
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)  # open | done | cancelled
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ProtokollRecord(SQLModel, table=True):
+    """A protokoll version. Once final (locked) the database itself refuses any change."""
+
+    __tablename__ = "protokoll"
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    version: int = 1
+    amendment_of_id: int | None = Field(default=None, foreign_key="protokoll.id")
+    status: str = Field(default="draft", max_length=16)  # draft | final
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    locked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class Justering(SQLModel, table=True):
+    """The chair's and the justerare's verdicts on a protokoll version."""
+
+    __table_args__ = (UniqueConstraint("protokoll_id", "person_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    protokoll_id: int = Field(foreign_key="protokoll.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    role: str = Field(max_length=16)  # chair | justerare
+    verdict: str = Field(max_length=16)  # approve | change
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    content_hash: str = Field(max_length=64)  # what was approved
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 __all__ = [
+    "ActionItem",
     "Administrator",
     "AgendaItem",
+    "Attendance",
     "AuditEntry",
     "Body",
     "BodyKind",
     "ChairTerm",
     "ChatStatus",
+    "Decision",
+    "Justering",
     "Meeting",
     "MeetingStatus",
     "Membership",
     "MembershipStatus",
+    "MinuteEntry",
+    "MinuteRevision",
     "Partnership",
     "Party",
     "Person",
     "ProcessedUpdate",
+    "ProtokollRecord",
     "Rsvp",
     "RsvpAnswer",
     "utcnow",
