@@ -14,7 +14,7 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers import chats, commands, context, errors, members
+    from handlers import chats, commands, context, errors, meetings, members
 
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
@@ -32,6 +32,15 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # 0: commands and buttons.
     commands.add_command_handlers(application, group=0)
     application.add_handler(CallbackQueryHandler(members.decide, pattern=r"^m[cr]:"), group=0)
+    for pattern, callback in (
+        (r"^rv:", meetings.rsvp_button),
+        (r"^ma:", meetings.agenda_button),
+        (r"^mp:", meetings.publish_button),
+        (r"^mw:", meetings.choose_new_time),
+        (r"^mf:", meetings.choose_move_time),
+        (r"^mx:", meetings.cancel_button),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
     # 1: what Telegram tells us about chats.
     application.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1

@@ -17,7 +17,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
-from handlers import chats, deadlines, help, members
+from handlers import chats, deadlines, help, meetings, members
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -41,6 +41,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("ordforande", "chair", N_("Record the chair and the term"), members.appoint_chair),
     Command("tidsfrister", "deadlines", N_("Deadlines, by date"), deadlines.list_deadlines),
     Command("klart", "done", N_("Mark a deadline as met"), deadlines.mark_done),
+    Command("kallelse", "meeting", N_("Call a meeting (chair)"), meetings.call_meeting),
+    Command("punkt", "item", N_("Add an item to the next meeting's agenda"), meetings.add_item),
+    Command("moten", "meetings", N_("Upcoming and past meetings"), meetings.list_meetings),
+    Command("flytta", "reschedule", N_("Move the next meeting (chair)"), meetings.reschedule),
+    Command("stall_in", "cancelmeeting", N_("Cancel a meeting (chair)"), meetings.cancel_meeting),
 )
 
 

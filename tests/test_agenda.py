@@ -117,7 +117,7 @@ def test_locked_items_cannot_be_dropped() -> None:
 
 @given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from([-1, 1])), max_size=40))
 def test_any_moves_keep_the_frame_and_every_item(moves: list[tuple[int, int]]) -> None:
-    entries = standard("styrgrupp") + []
+    entries = standard("styrgrupp")
     for ref in (100, 101, 102):
         entries.insert(insert_index(entries, ItemKind.MEMBER), AgendaEntry(ref, ItemKind.MEMBER))
     refs = sorted(e.ref for e in entries)
