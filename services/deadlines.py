@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from governance.deadlines import Deadline, Facts, deadlines_for, lead_days_for
 from governance.partnership_schema import BodyKind, PartnershipSpec
 from governance.reminder_times import OVERDUE, local_instant, reminder_instants
+from services import actions, decisions
 from services.partnerships import spec_of
 from storage import bodies, deadline_facts
 from storage import reminders as repo
@@ -40,6 +41,8 @@ OVERDUE_VALID_DAYS = 3  # an overdue reminder not sent within this many days is 
 KIND_PREFIX = "deadline."
 # Dates that pass by themselves: nobody marks them met, and "overdue" makes no sense for them.
 PASSES_BY_ITSELF = frozenset({"agreement_end"})
+# Listed here, reminded by their own services (the owner privately; weekly until approved).
+OWN_REMINDERS = frozenset({"action_item", "pending_approval"})
 
 __all__ = [
     "HORIZON_DAYS",
@@ -74,7 +77,7 @@ def load_facts(
     session: Session, partnership: Partnership, *, today: date | None = None
 ) -> Facts:
     """What is recorded for the partnership, as the pure rules want it: met keys, current chair
-    terms and published meetings (`today` in the partnership's zone; default: now)."""
+    terms, published meetings, open action items, pending approvals, decided meeting intervals (`today` in the partnership's zone; default: now)."""
     assert partnership.id is not None
     if today is None:
         today = utcnow().astimezone(zone_of(partnership)).date()
@@ -94,10 +97,10 @@ def load_facts(
         chair_terms=tuple(chair_terms),
         last_meetings=last_meetings,
         next_meetings=next_meetings,
-        # 004: the styrgrupp may later decide another interval. There is no decision register
-        # yet; once the minutes issue records decisions, read the latest interval decision per
-        # body here. Until then the file's interval applies.
-        cadence_overrides={},
+        # 004: a body may decide another interval ("cadence_change"); the latest one counts.
+        cadence_overrides=decisions.cadence_overrides(session, partnership),
+        action_items=tuple(actions.action_item_facts(session, partnership.id)),
+        pending_approvals=tuple(decisions.pending_approval_facts(session, partnership.id)),
     )
 
 
@@ -250,6 +253,8 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
     result.deadlines = len(deadlines)
     sources: set[str] = set()
     for deadline in deadlines:
+        if deadline.kind in OWN_REMINDERS:
+            continue
         source = source_of(partnership.id, deadline.key)
         sources.add(source)
         instants = _instants(spec, deadline, zone)
