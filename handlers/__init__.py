@@ -14,7 +14,7 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers import chats, commands, context, errors, meetings, members
+    from handlers import chats, commands, context, decisions, errors, meetings, members
 
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
@@ -41,6 +41,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^mx:", meetings.cancel_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
+    application.add_handler(CallbackQueryHandler(decisions.done_button, pattern=r"^ad:"), group=0)
     # 1: what Telegram tells us about chats.
     application.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1

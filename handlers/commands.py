@@ -17,7 +17,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
-from handlers import chats, deadlines, help, meetings, members
+from handlers import chats, deadlines, decisions, help, meetings, members
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -46,6 +46,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("moten", "meetings", N_("Upcoming and past meetings"), meetings.list_meetings),
     Command("flytta", "reschedule", N_("Move the next meeting (chair)"), meetings.reschedule),
     Command("stall_in", "cancelmeeting", N_("Cancel a meeting (chair)"), meetings.cancel_meeting),
+    Command("beslutslogg", "decisions", N_("Search the decision register"), decisions.decision_log),
+    Command("revideringar", "revisions", N_("Revisions of commitments per party"), decisions.revisions),
+    Command("godkann", "approve", N_("Record an outside approval (administrator)"), decisions.approve),
+    Command("uppgifter", "actions", N_("Open action items"), decisions.list_actions),
+    Command("protokollforare", "minutetaker", N_("Who writes the next minutes"), decisions.minute_taker),
 )
 
 
