@@ -76,7 +76,8 @@ def _header(icon: str, title: str, payload: dict[str, Any], language: str) -> st
     parts = [escape(payload.get("diarienummer", "")), escape(payload.get("body_name", ""))]
     number, year = payload.get("number"), payload.get("year")
     if isinstance(number, int) and isinstance(year, int):
-        parts.append(escape(t(language, "meeting {number}/{year}").format(number=number, year=year)))
+        label = t(language, "meeting {number}/{year}").format(number=number, year=year)
+        parts.append(escape(label))
     return f"{icon} <b>{escape(title)}</b> · " + " · ".join(p for p in parts if p)
 
 
