@@ -8,6 +8,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
+    CallbackContext,
     Defaults,
 )
 
@@ -77,4 +78,19 @@ def build_application(
         from bot.dispatcher import install_dispatcher
 
         install_dispatcher(application)
+        if application.job_queue is not None:
+            # Deadlines that depend on the calendar (the next cadence window once a meeting is
+            # held, a chair term running out) are recomputed every few hours as well.
+            application.job_queue.run_repeating(
+                _resync_deadlines, interval=4 * 3600, first=4 * 3600, name="resync-deadlines"
+            )
     return application
+
+
+async def _resync_deadlines(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    from services.deadlines import sync_all
+    from storage.db import transaction
+
+    services: Services = context.bot_data["services"]
+    with transaction(services.session_factory) as session:
+        sync_all(session, now=services.now())
