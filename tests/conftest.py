@@ -166,7 +166,7 @@ class TrackingProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         pass
 
-    async def wait_done(self, update_id: int, limit: float = 10.0) -> None:
+    async def wait_done(self, update_id: int, limit: float = 30.0) -> None:
         deadline = asyncio.get_running_loop().time() + limit
         while update_id not in self.done:
             self.changed.clear()
