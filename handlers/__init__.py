@@ -14,7 +14,7 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers import chats, commands, context, decisions, errors, meetings, members
+    from handlers import chats, commands, context, decisions, errors, meetings, members, minutes
 
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
@@ -41,6 +41,21 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^mx:", meetings.cancel_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
+    for pattern, callback in (
+        (r"^mj:", minutes.justerare_button),
+        (r"^na:", minutes.attendance_button),
+        (r"^js:", minutes.justering_button),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
+    # 2: a plain reply to the bot giving the reason for a requested change to the minutes (its
+    # own group, so it never keeps another handler from seeing the message).
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & filters.REPLY & ~filters.COMMAND & filters.ChatType.GROUPS,
+            minutes.reason_reply,
+        ),
+        group=2,
+    )
     application.add_handler(CallbackQueryHandler(decisions.done_button, pattern=r"^ad:"), group=0)
     # 1: what Telegram tells us about chats.
     application.add_handler(

@@ -17,7 +17,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
-from handlers import chats, deadlines, decisions, help, meetings, members
+from handlers import chats, deadlines, decisions, help, meetings, members, minutes
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -46,6 +46,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("moten", "meetings", N_("Upcoming and past meetings"), meetings.list_meetings),
     Command("flytta", "reschedule", N_("Move the next meeting (chair)"), meetings.reschedule),
     Command("stall_in", "cancelmeeting", N_("Cancel a meeting (chair)"), meetings.cancel_meeting),
+    Command("motesstart", "startmeeting", N_("Open the meeting (chair)"), minutes.start_meeting),
+    Command("narvaro", "attendance", N_("Who is present"), minutes.attendance),
+    Command("nasta", "next", N_("Next item of the agenda"), minutes.next_item),
+    Command("anteckning", "note", N_("Add a note to the minutes"), minutes.note),
+    Command("beslut", "decision", N_("Record a decision"), minutes.decision),
+    Command("uppgift", "action", N_("Record an action item: @name date text"), minutes.action),
+    Command("andra", "edit", N_("Correct a recorded line (reply to it)"), minutes.edit_line),
+    Command("stryk", "strike", N_("Strike a recorded line (reply to it)"), minutes.strike_line),
+    Command("motesslut", "endmeeting", N_("Close the meeting: draft minutes"), minutes.end_meeting),
+    Command("andring", "requestchange", N_("Reason for a change to the minutes"), minutes.change_reason),
+    Command("utkast", "draft", N_("New draft of the minutes (chair)"), minutes.regenerate),
+    Command("tillagg", "amend", N_("Amend approved minutes (chair)"), minutes.amend),
     Command("beslutslogg", "decisions", N_("Search the decision register"), decisions.decision_log),
     Command("revideringar", "revisions", N_("Revisions of commitments per party"), decisions.revisions),
     Command("godkann", "approve", N_("Record an outside approval (administrator)"), decisions.approve),

@@ -1,0 +1,300 @@
+"""Protokoll versions and justering: drafts, approvals, locking, amendments.
+
+A draft version stores the protokoll's canonical content and its SHA-256. The chair and every
+justerare approve a version; when all have approved the same content hash, the version becomes
+final (locked) and the database itself refuses any later change (migration 0006 triggers). A
+later correction is a new version linked to the locked one (`amendment_of_id`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.i18n import N_
+from governance import protokoll as doc
+from services.errors import Refusal
+from services.minutes import Names, build_protokoll, content_of, model_of
+from services.roles import Role
+from storage import minutes as repo
+from storage.models import AuditEntry, Body, Justering, Meeting, ProtokollRecord
+
+__all__ = [
+    "CHAIR",
+    "JUSTERARE",
+    "Verdict",
+    "amend",
+    "create_draft",
+    "current_draft",
+    "give_reason",
+    "justera",
+    "regenerate",
+    "role_in_justering",
+    "verify_record",
+]
+
+CHAIR, JUSTERARE = "chair", "justerare"
+APPROVE, CHANGE = "approve", "change"
+
+
+def _audit(
+    session: Session, body: Body, actor: Role, action: str, now: datetime, **detail: object
+) -> None:
+    session.add(
+        AuditEntry(
+            partnership_id=body.partnership_id,
+            at=now,
+            actor_user_id=actor.person.telegram_user_id if actor.person else None,
+            action=action,
+            detail=dict(detail),
+        )
+    )
+
+
+def _store(
+    session: Session,
+    meeting: Meeting,
+    p: doc.Protokoll,
+    now: datetime,
+    amendment_of_id: int | None = None,
+) -> ProtokollRecord:
+    assert meeting.id is not None
+    record = ProtokollRecord(
+        meeting_id=meeting.id,
+        version=repo.next_version(session, meeting.id),
+        amendment_of_id=amendment_of_id,
+        status="draft",
+        content=content_of(p),
+        content_hash=doc.content_hash(p),
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def create_draft(
+    session: Session, *, meeting: Meeting, names: Names, now: datetime
+) -> ProtokollRecord:
+    """The first draft at /motesslut, built from the recorded lines."""
+    return _store(session, meeting, build_protokoll(session, meeting, names), now)
+
+
+def current_draft(session: Session, body: Body) -> tuple[Meeting, ProtokollRecord] | None:
+    """The newest version awaiting justering in this body, if any."""
+    assert body.id is not None
+    for meeting in reversed(repo.unlocked_closed_meetings(session, body.id)):
+        assert meeting.id is not None
+        record = repo.latest_protokoll(session, meeting.id)
+        if record is not None and record.status == "draft":
+            return meeting, record
+    # An amendment of an approved protokoll awaits justering too.
+    last = repo.previous_closed_meeting(session, body.id)
+    if last is not None and last.id is not None:
+        record = repo.latest_protokoll(session, last.id)
+        if record is not None and record.status == "draft":
+            return last, record
+    return None
+
+
+def regenerate(
+    session: Session, *, body: Body, role: Role, names: Names, now: datetime
+) -> tuple[Meeting, ProtokollRecord]:
+    """/utkast: a new draft version after corrections (chair)."""
+    if not (role.is_chair or role.is_administrator):
+        raise Refusal(N_("Only the chair can make a new draft of the minutes."))
+    found = current_draft(session, body)
+    if found is None:
+        raise Refusal(N_("There are no minutes waiting for justering in this body."))
+    meeting, previous = found
+    if previous.amendment_of_id is not None:
+        raise Refusal(N_("An amendment is waiting for justering; add to it with /tillagg."))
+    p = build_protokoll(session, meeting, names)
+    if doc.content_hash(p) == previous.content_hash:
+        raise Refusal(
+            N_("Nothing has changed since draft version {version}."), version=previous.version
+        )
+    record = _store(session, meeting, p, now)
+    _audit(session, body, role, "protokoll.draft", now, protokoll_id=record.id)
+    return meeting, record
+
+
+def role_in_justering(role: Role, meeting: Meeting) -> str | None:
+    """"chair", "justerare", or None: only they approve, and only while members."""
+    if role.person is None or not role.is_member:
+        return None
+    if role.is_chair:
+        return CHAIR
+    if role.person.id in (meeting.justerare_person_ids or []):
+        return JUSTERARE
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    record: ProtokollRecord
+    meeting: Meeting
+    verdict: str  # approve | change
+    locked: bool  # this approval completed the justering
+    waiting: tuple[str, ...]  # roles still to approve ("chair", "justerare")
+
+
+def _approvals_complete(session: Session, record: ProtokollRecord, meeting: Meeting) -> tuple[str, ...]:
+    assert record.id is not None
+    approved = {
+        (j.role, j.person_id)
+        for j in repo.justeringar_of(session, record.id)
+        if j.verdict == APPROVE and j.content_hash == record.content_hash
+    }
+    waiting = []
+    if not any(r == CHAIR for r, _p in approved):
+        waiting.append(CHAIR)
+    if any((JUSTERARE, pid) not in approved for pid in meeting.justerare_person_ids or []):
+        waiting.append(JUSTERARE)
+    return tuple(waiting)
+
+
+def justera(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    protokoll_id: int,
+    approve: bool,
+    now: datetime,
+) -> Verdict:
+    """Record the chair's or a justerare's verdict on a draft; lock it when all approved."""
+    record = repo.get_protokoll(session, protokoll_id, lock=True)
+    meeting = session.get(Meeting, record.meeting_id) if record is not None else None
+    if record is None or meeting is None or meeting.body_id != body.id:
+        raise Refusal(N_("This button is no longer valid."))
+    who = role_in_justering(role, meeting)
+    if who is None:
+        raise Refusal(N_("Only the chair and the justerare can approve these minutes."))
+    if record.status == "final":
+        raise Refusal(N_("These minutes are already approved."))
+    latest = repo.latest_protokoll(session, record.meeting_id)
+    if latest is None or latest.id != record.id:
+        raise Refusal(
+            N_("This draft has been replaced by version {version}. Use the newest one."),
+            version=latest.version if latest else "?",
+        )
+    assert role.person is not None and role.person.id is not None
+    row = repo.get_justering(session, protokoll_id, role.person.id, who)
+    verdict = APPROVE if approve else CHANGE
+    if row is None:
+        row = Justering(
+            protokoll_id=protokoll_id,
+            person_id=role.person.id,
+            role=who,
+            verdict=verdict,
+            content_hash=record.content_hash,
+            at=now,
+        )
+    else:
+        row.verdict = verdict
+        row.content_hash = record.content_hash
+        row.reason = None
+        row.at = now
+    session.add(row)
+    session.flush()
+    _audit(session, body, role, f"protokoll.{verdict}", now, protokoll_id=protokoll_id, role=who)
+    waiting = _approvals_complete(session, record, meeting)
+    if not approve or waiting:
+        return Verdict(record, meeting, verdict, False, waiting)
+    final = doc.lock(model_of(record.content), approved_hash=record.content_hash)
+    record.content = content_of(final)
+    record.status = "final"
+    record.locked_at = now
+    session.add(record)
+    session.flush()
+    _audit(session, body, role, "protokoll.lock", now, protokoll_id=protokoll_id)
+    return Verdict(record, meeting, verdict, True, ())
+
+
+def give_reason(
+    session: Session, *, body: Body, role: Role, reason: str, now: datetime
+) -> Justering | None:
+    """The reason for a requested change: stored on the person's change verdict on the current
+    draft (one is recorded if they had not pressed the button). None if nothing awaits it."""
+    reason = reason.strip()
+    found = current_draft(session, body)
+    if found is None or role.person is None or role.person.id is None:
+        return None
+    meeting, record = found
+    who = role_in_justering(role, meeting)
+    if who is None:
+        return None
+    assert record.id is not None
+    row = repo.get_justering(session, record.id, role.person.id, who)
+    if row is None:
+        row = Justering(
+            protokoll_id=record.id,
+            person_id=role.person.id,
+            role=who,
+            verdict=CHANGE,
+            content_hash=record.content_hash,
+            at=now,
+        )
+    elif row.verdict != CHANGE:
+        row.verdict = CHANGE
+    row.reason = reason[:2000]
+    row.at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def awaiting_reason(session: Session, body: Body, role: Role) -> bool:
+    """True if this person asked for a change on the current draft and gave no reason yet."""
+    found = current_draft(session, body)
+    if found is None or role.person is None or role.person.id is None:
+        return False
+    meeting, record = found
+    who = role_in_justering(role, meeting)
+    if who is None or record.id is None:
+        return False
+    row = repo.get_justering(session, record.id, role.person.id, who)
+    return row is not None and row.verdict == CHANGE and not row.reason
+
+
+def amend(
+    session: Session, *, body: Body, role: Role, text: str, title: str, now: datetime
+) -> tuple[Meeting, ProtokollRecord]:
+    """/tillagg: a new version of the latest approved minutes with the addition as a new §,
+    linked to the locked original (which never changes)."""
+    if not role.is_chair:
+        raise Refusal(N_("Only the chair can amend approved minutes."))
+    text = text.strip()
+    if not text:
+        raise Refusal(N_("Write the amendment after the command, for example /tillagg …"))
+    assert body.id is not None
+    meeting = repo.previous_closed_meeting(session, body.id)
+    if meeting is None or meeting.id is None:
+        raise Refusal(N_("There are no approved minutes to amend."))
+    latest = repo.latest_protokoll(session, meeting.id)
+    original = repo.latest_final(session, meeting.id)
+    if original is None or latest is None:
+        raise Refusal(N_("There are no approved minutes to amend."))
+    base = model_of(latest.content)
+    if latest.status == "final":
+        base = doc.start_amendment(base)
+        link = latest.id
+    else:
+        link = latest.amendment_of_id or original.id
+    number = len(base.items) + 1
+    p = replace(base, items=(*base.items, doc.Paragraph(number, title, (text,))))
+    record = _store(session, meeting, p, now, amendment_of_id=link)
+    _audit(session, body, role, "protokoll.amend", now, protokoll_id=record.id, of=link)
+    return meeting, record
+
+
+def verify_record(record: ProtokollRecord) -> bool:
+    """The stored final content still hashes to the stored hash."""
+    p = model_of(record.content)
+    return doc.verify(p) and doc.content_hash(p) == record.content_hash
+
+
+__all__ += ["APPROVE", "CHANGE", "awaiting_reason"]

@@ -1,0 +1,746 @@
+"""The live meeting: opening, attendance, moving through the agenda, recording lines, corrections,
+closing, and the protokoll model built from what was recorded.
+
+Every line is written in the caller's transaction and committed before the bot acknowledges it,
+so a crash or restart loses nothing and the meeting continues at the stored current item.
+Corrections run in their own transactions (`correct_entry`): once the protokoll is locked the
+database refuses them; the refusal is rolled back and audited in a new transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from bot.i18n import N_
+from governance import protokoll as doc
+from services import actions, decisions
+from services.documentation import next_minute_taker
+from services.errors import Refusal
+from services.roles import Role
+from storage import meetings as meeting_repo
+from storage import minutes as repo
+from storage import people
+from storage.db import SessionFactory, transaction
+from storage.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    AuditEntry,
+    Body,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    MinuteEntry,
+    MinuteRevision,
+    Partnership,
+    Person,
+    RsvpAnswer,
+)
+
+__all__ = [
+    "EARLY_START",
+    "LOCKED",
+    "MAX_LINE_CHARS",
+    "EntryKind",
+    "LockedRefusal",
+    "Names",
+    "Position",
+    "build_protokoll",
+    "correct_entry",
+    "current_position",
+    "end_meeting",
+    "guarded",
+    "is_locked_error",
+    "may_lead",
+    "meeting_label",
+    "next_item",
+    "open_meeting_of",
+    "pending_minutes",
+    "record_action",
+    "record_decision",
+    "record_note",
+    "set_attendance",
+    "start_meeting",
+    "toggle_justerare",
+    "zone_of",
+]
+
+LOCKED = "protokoll is locked"  # the message of the database triggers (migration 0006)
+MAX_LINE_CHARS = 3000
+EARLY_START = timedelta(hours=12)  # a meeting can be opened this long before its start
+
+T = TypeVar("T")
+
+
+class EntryKind:
+    NOTE = "note"
+    DECISION = "decision"
+    ACTION = "action"
+
+
+class LockedRefusal(Refusal):
+    """The minutes are approved: the database refused the change (and it was audited)."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the caller names agenda items and people (translations live with the caller)."""
+
+    item_title: Callable[[AgendaItem], str]
+    person: Callable[[Person], str]
+    unfiled: str = "Övrigt"  # the § for lines recorded without a current item
+
+
+def zone_of(session: Session, body: Body) -> ZoneInfo:
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    return ZoneInfo(partnership.timezone)
+
+
+def meeting_label(body: Body, meeting: Meeting) -> str:
+    """"SG 2026:3": the body's prefix, the year and the meeting's number."""
+    if meeting.year is None or meeting.number is None:
+        return body.decision_prefix
+    return f"{body.decision_prefix} {meeting.year}:{meeting.number}"
+
+
+def _audit(
+    session: Session, body: Body, role: Role | None, action: str, now: datetime, **detail: Any
+) -> None:
+    session.add(
+        AuditEntry(
+            partnership_id=body.partnership_id,
+            at=now,
+            actor_user_id=role.person.telegram_user_id if role and role.person else None,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+def may_lead(role: Role, meeting: Meeting) -> bool:
+    """Chair, administrator, or the person holding the documentation duty for this meeting."""
+    if role.is_chair or role.is_administrator:
+        return True
+    return (
+        role.person is not None
+        and role.is_member
+        and role.person.id is not None
+        and role.person.id == meeting.minute_taker_person_id
+    )
+
+
+def _require_lead(role: Role, meeting: Meeting) -> None:
+    if not may_lead(role, meeting):
+        raise Refusal(
+            N_("Only the chair or the person writing the minutes can do that during the meeting.")
+        )
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def open_meeting_of(session: Session, body: Body, *, lock: bool = False) -> Meeting:
+    assert body.id is not None
+    meeting = repo.open_meeting(session, body.id, lock=lock)
+    if meeting is None:
+        raise Refusal(N_("No meeting is in session. The chair opens it with /motesstart."))
+    return meeting
+
+
+def _meeting_to_open(session: Session, body: Body, now: datetime) -> Meeting:
+    assert body.id is not None
+    for meeting in meeting_repo.upcoming_meetings(session, body.id, now, include_drafts=False):
+        if meeting.opened_at is None and meeting.starts_at - EARLY_START <= now:
+            return meeting
+    raise Refusal(
+        N_(
+            "There is no published meeting of this body to open now. Call one with /kallelse; it can be opened from 12 hours before it starts."
+        )
+    )
+
+
+def _check_justerare(
+    session: Session, body: Body, chair_id: int | None, person: Person
+) -> None:
+    assert body.id is not None and person.id is not None
+    membership = people.get_membership(session, body.id, person.id)
+    if membership is None or membership.status != "confirmed":
+        raise Refusal(N_("{name} is not a confirmed member of this body."), name=person.first_name)
+    if person.id == chair_id:
+        raise Refusal(N_("The chair cannot also be the justerare."))
+
+
+def start_meeting(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    justerare: list[Person],
+    now: datetime,
+    today: date,
+) -> Meeting:
+    """Open the next published meeting: attendance from the answers, the first item current."""
+    assert body.id is not None
+    meeting_repo.lock_body(session, body.id)
+    if repo.open_meeting(session, body.id) is not None:
+        raise Refusal(N_("A meeting is already in session. Close it with /motesslut first."))
+    duty_kind, duty_person, duty_party = next_minute_taker(session, body, today=today)
+    person = role.person
+    holds_duty = person is not None and role.is_member and (
+        (duty_person is not None and duty_person.id == person.id)
+        or (
+            duty_party is not None
+            and role.membership is not None
+            and role.membership.party_id == duty_party.id
+        )
+    )
+    if not (role.is_chair or role.is_administrator or holds_duty):
+        raise Refusal(
+            N_("Only the chair or the person holding the documentation duty can open the meeting.")
+        )
+    meeting = _meeting_to_open(session, body, now)
+    assert meeting.id is not None
+    meeting = meeting_repo.get_meeting(session, meeting.id, lock=True) or meeting
+    assert meeting.id is not None
+    chair = people.current_chair(session, body.id, today)
+    chair_id = chair[1].id if chair else None
+    for candidate in justerare:
+        _check_justerare(session, body, chair_id, candidate)
+    if duty_person is not None:
+        minute_taker = duty_person.id
+    else:
+        minute_taker = person.id if person is not None else chair_id
+    answers = {r.person_id: r.answer for r, _p in meeting_repo.rsvps_of(session, meeting.id)}
+    for membership, member, _party in people.confirmed_members(session, body.id):
+        assert member.id is not None
+        present = answers.get(member.id) == RsvpAnswer.YES or (
+            person is not None and member.id == person.id
+        )
+        session.add(
+            Attendance(
+                meeting_id=meeting.id,
+                person_id=member.id,
+                party_id=membership.party_id,
+                present=present,
+                source="rsvp",
+                updated_at=now,
+            )
+        )
+    items = [i for i in meeting_repo.agenda_of(session, meeting.id) if not i.dropped]
+    meeting.opened_at = now
+    meeting.current_item_id = items[0].id if items else None
+    meeting.minute_taker_person_id = minute_taker
+    meeting.justerare_person_ids = sorted({p.id for p in justerare if p.id is not None})
+    meeting.updated_at = now
+    session.add(meeting)
+    _audit(session, body, role, "meeting.open", now, meeting_id=meeting.id, duty=duty_kind)
+    session.flush()
+    return meeting
+
+
+def _meeting_for_change(session: Session, body: Body, meeting_id: int) -> Meeting:
+    meeting = meeting_repo.get_meeting(session, meeting_id, lock=True)
+    if meeting is None or meeting.body_id != body.id:
+        raise Refusal(N_("This button is no longer valid."))
+    if meeting.closed_at is not None:
+        raise Refusal(N_("This meeting is already closed."))
+    return meeting
+
+
+def toggle_justerare(
+    session: Session, *, body: Body, role: Role, meeting_id: int, person_id: int, today: date
+) -> Meeting:
+    """Choose (or un-choose) a justerare of the meeting in session."""
+    meeting = _meeting_for_change(session, body, meeting_id)
+    _require_lead(role, meeting)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise Refusal(N_("This button is no longer valid."))
+    chosen = list(meeting.justerare_person_ids or [])
+    if person_id in chosen:
+        chosen.remove(person_id)
+    else:
+        assert body.id is not None
+        chair = people.current_chair(session, body.id, today)
+        _check_justerare(session, body, chair[1].id if chair else None, person)
+        chosen.append(person_id)
+    meeting.justerare_person_ids = sorted(chosen)
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def set_attendance(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    meeting_id: int,
+    person_id: int,
+    present: bool | None,
+    now: datetime,
+) -> Attendance:
+    """Mark a member present or absent (`present=None` toggles)."""
+    meeting = _meeting_for_change(session, body, meeting_id)
+    _require_lead(role, meeting)
+    row = repo.get_attendance(session, meeting_id, person_id)
+    if row is None:
+        assert body.id is not None
+        membership = people.get_membership(session, body.id, person_id)
+        if membership is None or membership.status != "confirmed":
+            raise Refusal(N_("Only confirmed members of this body are on the attendance list."))
+        row = Attendance(
+            meeting_id=meeting_id,
+            person_id=person_id,
+            party_id=membership.party_id,
+            present=False,
+            updated_at=now,
+        )
+    row.present = (not row.present) if present is None else present
+    row.source = "manual"
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    meeting: Meeting
+    item: AgendaItem | None
+    number: int  # the § of the item (1-based among the items shown), 0 without an item
+    last: bool
+
+
+def _visible_items(session: Session, meeting_id: int) -> list[AgendaItem]:
+    return [i for i in meeting_repo.agenda_of(session, meeting_id) if not i.dropped]
+
+
+def current_position(session: Session, meeting: Meeting) -> Position:
+    assert meeting.id is not None
+    items = _visible_items(session, meeting.id)
+    for index, item in enumerate(items):
+        if item.id == meeting.current_item_id:
+            return Position(meeting, item, index + 1, index == len(items) - 1)
+    return Position(meeting, None, 0, not items)
+
+
+def next_item(session: Session, *, body: Body, role: Role, now: datetime) -> Position:
+    """Move the meeting in session to the next item of the agenda."""
+    meeting = open_meeting_of(session, body, lock=True)
+    _require_lead(role, meeting)
+    position = current_position(session, meeting)
+    if position.last:
+        raise Refusal(N_("This is the last item. Close the meeting with /motesslut."))
+    assert meeting.id is not None
+    items = _visible_items(session, meeting.id)
+    target = items[position.number]  # position.number is 1-based: the next item's index
+    meeting.current_item_id = target.id
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    return Position(meeting, target, position.number + 1, position.number + 1 == len(items))
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+def _clean(text: str, example: str) -> str:
+    text = text.strip()
+    if not text:
+        raise Refusal(N_("Write the text after the command, for example {example}."), example=example)
+    if len(text) > MAX_LINE_CHARS:
+        raise Refusal(
+            N_("That line is too long: at most {limit} characters. Split it in two."),
+            limit=MAX_LINE_CHARS,
+        )
+    return text
+
+
+def _new_entry(
+    session: Session,
+    meeting: Meeting,
+    role: Role,
+    kind: str,
+    text: str,
+    source_message_id: int | None,
+    now: datetime,
+) -> MinuteEntry:
+    assert meeting.id is not None
+    entry = MinuteEntry(
+        meeting_id=meeting.id,
+        agenda_item_id=meeting.current_item_id,
+        kind=kind,
+        text=text,
+        author_person_id=role.person.id if role.person else None,
+        source_message_id=source_message_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def record_note(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    text: str,
+    source_message_id: int | None,
+    now: datetime,
+) -> MinuteEntry:
+    """A note under the current item; members may add notes too."""
+    meeting = open_meeting_of(session, body)
+    if not (role.is_member or may_lead(role, meeting)):
+        raise Refusal(N_("Only members of this body can add to the minutes. Use /jag first."))
+    return _new_entry(
+        session,
+        meeting,
+        role,
+        EntryKind.NOTE,
+        _clean(text, "/anteckning …"),
+        source_message_id,
+        now,
+    )
+
+
+def record_decision(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    raw: str,
+    source_message_id: int | None,
+    now: datetime,
+    today: date,
+) -> tuple[MinuteEntry, Decision]:
+    """A decision under the current item, numbered in the register."""
+    meeting = open_meeting_of(session, body)
+    _require_lead(role, meeting)
+    parsed = decisions.parse_decision_input(
+        session, body.partnership_id, _clean(raw, "/beslut …"), today=today
+    )
+    text = _clean(parsed.text, "/beslut …")
+    entry = _new_entry(session, meeting, role, EntryKind.DECISION, text, source_message_id, now)
+    decided_on = (meeting.opened_at or now).astimezone(zone_of(session, body)).date()
+    decision = decisions.record_decision(
+        session,
+        body=body,
+        decision=parsed,
+        decided_on=decided_on,
+        now=now,
+        meeting_id=meeting.id,
+        agenda_item_id=meeting.current_item_id,
+        entry_id=entry.id,
+    )
+    return entry, decision
+
+
+def record_action(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    owner: Person,
+    due_on: date,
+    text: str,
+    source_message_id: int | None,
+    now: datetime,
+    today: date,
+) -> tuple[MinuteEntry, ActionItem]:
+    """An action item with its owner and due date, under the current item."""
+    meeting = open_meeting_of(session, body)
+    _require_lead(role, meeting)
+    text = _clean(text, "/uppgift @namn 10/12 …")
+    if due_on < today:
+        raise Refusal(N_("That is in the past. Choose a later date and time."))
+    assert body.id is not None and owner.id is not None
+    membership = people.get_membership(session, body.id, owner.id)
+    if membership is None or membership.status != "confirmed":
+        raise Refusal(N_("{name} is not a confirmed member of this body."), name=owner.first_name)
+    entry = _new_entry(session, meeting, role, EntryKind.ACTION, text, source_message_id, now)
+    item = actions.record_action_item(
+        session,
+        body=body,
+        owner=owner,
+        due_on=due_on,
+        text=text,
+        now=now,
+        meeting_id=meeting.id,
+        entry_id=entry.id,
+    )
+    return entry, item
+
+
+# --- corrections (guarded by the database) ---------------------------------------------------
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and LOCKED in str(exc.orig)
+
+
+def guarded(
+    factory: SessionFactory,
+    *,
+    partnership_id: int | None,
+    actor_user_id: int | None,
+    action: str,
+    detail: dict[str, Any],
+    now: datetime,
+    work: Callable[[Session], T],
+) -> T:
+    """Run `work` in its own transaction. If the database refuses it because the protokoll is
+    locked, roll back, write an audit entry of the attempt in a new transaction, and refuse."""
+    try:
+        with transaction(factory) as session:
+            return work(session)
+    except DBAPIError as exc:
+        if not is_locked_error(exc):
+            raise
+    with transaction(factory) as session:
+        session.add(
+            AuditEntry(
+                partnership_id=partnership_id,
+                at=now,
+                actor_user_id=actor_user_id,
+                action="protokoll.locked_change_refused",
+                detail={"attempt": action, **detail},
+            )
+        )
+    raise LockedRefusal(
+        N_(
+            "These minutes are approved and locked; they cannot be changed. The chair can add an amendment with /tillagg."
+        )
+    )
+
+
+def _correct(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    entry_id: int,
+    new_text: str | None,
+    now: datetime,
+    today: date,
+) -> MinuteEntry:
+    entry = repo.get_entry(session, entry_id, lock=True)
+    meeting = session.get(Meeting, entry.meeting_id) if entry is not None else None
+    if entry is None or meeting is None or meeting.body_id != body.id:
+        raise Refusal(N_("That is not a recorded line of this body's minutes."))
+    author = role.person is not None and role.person.id == entry.author_person_id
+    if not (author or role.is_chair):
+        raise Refusal(N_("Only the author of the line or the chair can correct it."))
+    if entry.struck:
+        raise Refusal(N_("That line is already struck."))
+    revision = MinuteRevision(
+        entry_id=entry_id,
+        old_text=entry.text,
+        new_text=new_text,
+        struck=new_text is None,
+        by_person_id=role.person.id if role.person else None,
+        at=now,
+    )
+    if new_text is None:
+        entry.struck = True
+    else:
+        new_text = _clean(new_text, "/andra …")
+        if entry.kind == EntryKind.DECISION:
+            parsed = decisions.parse_decision_input(
+                session, body.partnership_id, new_text, today=today
+            )
+            new_text = _clean(parsed.text, "/andra …")
+        entry.text = new_text
+        revision.new_text = new_text
+    entry.updated_at = now
+    # The line first: once the minutes are locked the database refuses exactly this write.
+    session.add(entry)
+    session.flush()
+    repo.add_revision(session, revision)
+    _follow_register(session, entry, new_text)
+    return entry
+
+
+def _follow_register(session: Session, entry: MinuteEntry, new_text: str | None) -> None:
+    """The decision register and the action items follow the corrected line."""
+    assert entry.id is not None
+    if entry.kind == EntryKind.DECISION:
+        decision = repo.decision_of_entry(session, entry.id)
+        if decision is not None:
+            if new_text is None:
+                decision.status = "struck"
+            else:
+                decision.text = new_text
+            session.add(decision)
+    elif entry.kind == EntryKind.ACTION:
+        item = repo.action_of_entry(session, entry.id)
+        if item is not None:
+            if new_text is None:
+                item.status = "cancelled"
+            else:
+                item.text = new_text
+            session.add(item)
+    session.flush()
+
+
+def correct_entry(
+    factory: SessionFactory,
+    *,
+    body: Body,
+    role: Role,
+    entry_id: int,
+    new_text: str | None,
+    now: datetime,
+    today: date,
+) -> MinuteEntry:
+    """Correct (`new_text`) or strike (`None`) a recorded line; history kept in MinuteRevision.
+    After the protokoll is locked the database refuses, and the attempt is audited."""
+    return guarded(
+        factory,
+        partnership_id=body.partnership_id,
+        actor_user_id=role.person.telegram_user_id if role.person else None,
+        action="minutes.strike" if new_text is None else "minutes.correct",
+        detail={"entry_id": entry_id},
+        now=now,
+        work=lambda session: _correct(
+            session,
+            body=body,
+            role=role,
+            entry_id=entry_id,
+            new_text=new_text,
+            now=now,
+            today=today,
+        ),
+    )
+
+
+# --- closing and the protokoll model ---------------------------------------------------------
+
+
+def end_meeting(session: Session, *, body: Body, role: Role, now: datetime) -> Meeting:
+    meeting = open_meeting_of(session, body, lock=True)
+    _require_lead(role, meeting)
+    if not meeting.justerare_person_ids:
+        raise Refusal(N_("Choose the justerare before closing the meeting."))
+    meeting.closed_at = now
+    meeting.updated_at = now
+    session.add(meeting)
+    _audit(session, body, role, "meeting.close", now, meeting_id=meeting.id)
+    session.flush()
+    return meeting
+
+
+def pending_minutes(session: Session, body_id: int) -> list[Meeting]:
+    """Closed meetings whose minutes are not approved yet: they stay on the next agenda."""
+    return repo.unlocked_closed_meetings(session, body_id)
+
+
+def _hhmm(at: datetime | None, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%H.%M") if at else ""
+
+
+def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Protokoll:
+    """The protokoll of a meeting, from what was recorded (struck lines left out)."""
+    assert meeting.id is not None
+    body = session.get(Body, meeting.body_id)
+    assert body is not None and body.id is not None
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    zone = ZoneInfo(partnership.timezone)
+    held = (meeting.opened_at or meeting.starts_at).astimezone(zone)
+    chair = people.current_chair(session, body.id, held.date())
+
+    def name_of(person_id: int | None) -> str:
+        person = session.get(Person, person_id) if person_id is not None else None
+        return names.person(person) if person is not None else ""
+
+    present: dict[str, list[str]] = defaultdict(list)
+    absent: dict[str, list[str]] = defaultdict(list)
+    for row, person, party in repo.attendance_of(session, meeting.id):
+        party_name = party.name if party is not None else ""
+        (present if row.present else absent)[party_name].append(names.person(person))
+
+    entries = [e for e in repo.entries_of(session, meeting.id) if not e.struck]
+    decision_of = {
+        d.entry_id: d
+        for d in (repo.decision_of_entry(session, e.id) for e in entries if e.id is not None)
+        if d is not None
+    }
+    by_item: dict[int | None, list[MinuteEntry]] = defaultdict(list)
+    for entry in entries:
+        by_item[entry.agenda_item_id].append(entry)
+
+    paragraphs: list[doc.Paragraph] = []
+
+    def paragraph(title: str, rows: list[MinuteEntry]) -> doc.Paragraph:
+        notes = [e.text for e in rows if e.kind == EntryKind.NOTE]
+        lines = []
+        for e in rows:
+            decision = decision_of.get(e.id)
+            if e.kind == EntryKind.DECISION and decision is not None:
+                label = decisions.decision_label(body, decision)
+                lines.append(doc.DecisionLine(label, e.text, decision.kind))
+        return doc.Paragraph(len(paragraphs) + 1, title, tuple(notes), tuple(lines))
+
+    for item in _visible_items(session, meeting.id):
+        paragraphs.append(paragraph(names.item_title(item), by_item.pop(item.id, [])))
+    leftover = [e for rows in by_item.values() for e in rows]
+    if leftover:
+        paragraphs.append(paragraph(names.unfiled, leftover))
+
+    action_rows = [
+        doc.ActionItem(names.person(owner), item.due_on, item.text, item.status)
+        for item, owner in repo.actions_of_meeting(session, meeting.id)
+        if item.status != "cancelled"
+    ]
+    return doc.Protokoll(
+        body_name=body.name,
+        partnership_name=partnership.name,
+        diarienummer=partnership.diarienummer,
+        meeting_number=meeting_label(body, meeting),
+        date=held.date(),
+        start_time=_hhmm(meeting.opened_at, zone),
+        end_time=_hhmm(meeting.closed_at, zone),
+        place=meeting.place or "",
+        chair=names.person(chair[1]) if chair else "",
+        minute_taker=name_of(meeting.minute_taker_person_id),
+        justerare=tuple(name_of(pid) for pid in meeting.justerare_person_ids or []),
+        present_by_party=tuple(doc.Attendance(k, tuple(v)) for k, v in present.items()),
+        absent_by_party=tuple(doc.Attendance(k, tuple(v)) for k, v in absent.items()),
+        items=tuple(paragraphs),
+        action_items=tuple(action_rows),
+    )
+
+
+def content_of(p: doc.Protokoll) -> dict[str, Any]:
+    """What is stored in `ProtokollRecord.content`: the canonical JSON as a mapping."""
+    return json.loads(doc.canonical_json(p))  # type: ignore[no-any-return]
+
+
+def model_of(content: dict[str, Any]) -> doc.Protokoll:
+    return doc.from_canonical_json(json.dumps(content, ensure_ascii=False))
+
+
+def is_cancelled(meeting: Meeting) -> bool:
+    return meeting.status == MeetingStatus.CANCELLED
+
+
+__all__ += ["content_of", "is_cancelled", "model_of"]
