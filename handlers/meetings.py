@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -454,17 +456,78 @@ def _role(
     )
 
 
-def _parse_when(
-    text: str, partnership: Partnership, now: datetime
-) -> tuple[datetime | list[datetime], str]:
-    """The instant (or the readings to ask about) and the rest of the text (the place)."""
+# "14:00-16:00": the end joins the rest ("-16:00"), which the length reader understands.
+_RANGE = re.compile(r"(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})")
+_END = re.compile(
+    r"^(?:[-–]|till|to|until)\s*(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2}))?(?=\s|$)", re.IGNORECASE
+)
+_MINUTES = re.compile(r"^(\d{1,3})\s*(?:min|minuter|minutes)(?=\s|$)", re.IGNORECASE)
+_HOURS = re.compile(
+    r"^(\d{1,2}(?:[.,]\d)?)\s*(?:h|tim|timme|timmar|hour|hours)(?=\s|$)", re.IGNORECASE
+)
+MIN_LENGTH, MAX_LENGTH = timedelta(minutes=15), timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class _Length:
+    """A length written after the time: minutes, or an end time on the same day."""
+
+    minutes: int | None = None
+    until: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Command:
+    when: datetime | list[datetime]  # the instant, or the readings to ask about (UTC)
+    length: _Length | None
+    place: str
+
+
+def _split_length(rest: str) -> tuple[_Length | None, str]:
+    if match := _END.match(rest):
+        until = (int(match.group(1)), int(match.group(2) or 0))
+        return _Length(until=until), rest[match.end() :].strip()
+    if match := _MINUTES.match(rest):
+        return _Length(minutes=int(match.group(1))), rest[match.end() :].strip()
+    if match := _HOURS.match(rest):
+        hours = float(match.group(1).replace(",", "."))
+        return _Length(minutes=round(hours * 60)), rest[match.end() :].strip()
+    return None, rest
+
+
+def _duration(start: datetime, length: _Length | None, tz: ZoneInfo) -> timedelta | None:
+    """The meeting's length (None: the body's default); refused outside 15 min – 12 h."""
+    if length is None:
+        return None
+    if length.minutes is not None:
+        duration = timedelta(minutes=length.minutes)
+    else:
+        assert length.until is not None
+        hour, minute = length.until
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise Refusal(date_error_text("invalid_time"))
+        local = start.astimezone(tz)
+        end = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
+        # Subtract in UTC: the same ZoneInfo would subtract wall times across a DST change.
+        duration = end.astimezone(UTC) - start.astimezone(UTC)
+    if not MIN_LENGTH <= duration <= MAX_LENGTH:
+        raise Refusal(
+            N_("A meeting lasts from 15 minutes to 12 hours. Check the end time or the length.")
+        )
+    return duration
+
+
+def _parse_command(text: str, partnership: Partnership, now: datetime) -> _Command:
+    """/kallelse and /flytta: when, then optionally a length or end time, then the place."""
     tz = service.zone_of(partnership)
+    text = _RANGE.sub(r"\1 -\2", text, count=1)
     result, rest = parse_when_prefix(text, now=now.astimezone(tz), tz=tz)
     if isinstance(result, Invalid):
         raise Refusal(date_error_text(result.code))
+    length, place = _split_length(rest)
     if isinstance(result, Ambiguous):
-        return [c.astimezone(UTC) for c in result.candidates], rest
-    return result.at.astimezone(UTC), rest
+        return _Command([c.astimezone(UTC) for c in result.candidates], length, place)
+    return _Command(result.at.astimezone(UTC), length, place)
 
 
 def _question_keyboard(
@@ -482,16 +545,20 @@ def _question_keyboard(
     )
 
 
-def _rest_of_original(query_message: Message | None, partnership: Partnership, now: datetime) -> str:
-    """The place written after the time in the command the question answered."""
+def _original_command(
+    query_message: Message | None, partnership: Partnership, now: datetime
+) -> _Command:
+    """The command a "which time?" question answered (quoted by the question), for the length
+    and place written after the time; empty if the original is gone."""
     original = query_message.reply_to_message if query_message else None
     text = (original.text or "") if original else ""
     parts = text.split(maxsplit=1)
     if len(parts) < 2 or not parts[0].startswith("/"):
-        return ""
-    tz = service.zone_of(partnership)
-    _result, rest = parse_when_prefix(parts[1], now=now.astimezone(tz), tz=tz)
-    return rest
+        return _Command([], None, "")
+    try:
+        return _parse_command(parts[1], partnership, now)
+    except Refusal:
+        return _Command([], None, "")
 
 
 def _instant(raw: str) -> datetime | None:
@@ -526,18 +593,20 @@ async def call_meeting(update: Update, context: Context) -> None:
                 raise Refusal(
                     N_("Say when, for example /kallelse 2026-12-10 14:00 Stadshuset, rum 3.")
                 )
-            when, place = _parse_when(args, partnership, svc.now())
+            command = _parse_command(args, partnership, svc.now())
+            tz = service.zone_of(partnership)
             question: InlineKeyboardMarkup | None = None
-            if isinstance(when, list):
-                question = _question_keyboard(when, service.zone_of(partnership), WHEN_NEW)
+            if isinstance(command.when, list):
+                question = _question_keyboard(command.when, tz, WHEN_NEW)
             else:
                 meeting = service.call_meeting(
                     session,
                     body=body,
                     role=role,
-                    starts_at=when,
-                    place=place or None,
+                    starts_at=command.when,
+                    place=command.place or None,
                     now=svc.now(),
+                    duration=_duration(command.when, command.length, tz),
                 )
                 text, markup = _preview(session, partnership, body, meeting, None)
     except Refusal as refusal:
@@ -569,9 +638,15 @@ async def choose_new_time(update: Update, context: Context) -> None:
         with transaction(svc.session_factory) as session:
             body, partnership = _linked(session, chat.id)
             role = _role(session, body, update, context, admin)
-            place = _rest_of_original(message, partnership, svc.now())
+            command = _original_command(message, partnership, svc.now())
             meeting = service.call_meeting(
-                session, body=body, role=role, starts_at=when, place=place or None, now=svc.now()
+                session,
+                body=body,
+                role=role,
+                starts_at=when,
+                place=command.place or None,
+                now=svc.now(),
+                duration=_duration(when, command.length, service.zone_of(partnership)),
             )
             text, markup = _preview(session, partnership, body, meeting, None)
     except Refusal as refusal:
@@ -839,13 +914,13 @@ async def reschedule(update: Update, context: Context) -> None:
                 )
             if not args:
                 raise Refusal(N_("Say the new time, for example /flytta 2026-12-12 10:00."))
-            when, place = _parse_when(args, partnership, svc.now())
+            command = _parse_command(args, partnership, svc.now())
             assert meeting.id is not None
             meeting_id = meeting.id
             question: InlineKeyboardMarkup | None = None
-            if isinstance(when, list):
+            if isinstance(command.when, list):
                 tz = service.zone_of(partnership)
-                question = _question_keyboard(when, tz, f"{WHEN_MOVE}:{meeting_id}")
+                question = _question_keyboard(command.when, tz, f"{WHEN_MOVE}:{meeting_id}")
     except Refusal as refusal:
         await refuse(update, refusal)
         return
@@ -854,8 +929,8 @@ async def reschedule(update: Update, context: Context) -> None:
             _("Which time did you mean?"), reply_markup=question, do_quote=True
         )
         return
-    assert isinstance(when, datetime)
-    await _do_reschedule(update, context, meeting_id, when, place, admin)
+    assert isinstance(command.when, datetime)
+    await _do_reschedule(update, context, meeting_id, command.when, command, admin)
 
 
 async def choose_move_time(update: Update, context: Context) -> None:
@@ -873,9 +948,13 @@ async def choose_move_time(update: Update, context: Context) -> None:
     with transaction(svc.session_factory) as session:
         body = bodies.get_body_by_chat(session, chat.id)
         partnership = session.get(Partnership, body.partnership_id) if body else None
-        place = _rest_of_original(message, partnership, svc.now()) if partnership else ""
+        command = (
+            _original_command(message, partnership, svc.now())
+            if partnership
+            else _Command([], None, "")
+        )
     admin = await is_chat_admin(update, context)
-    await _do_reschedule(update, context, int(parts[1]), when, place, admin)
+    await _do_reschedule(update, context, int(parts[1]), when, command, admin)
 
 
 async def _do_reschedule(
@@ -883,7 +962,7 @@ async def _do_reschedule(
     context: Context,
     meeting_id: int,
     when: datetime,
-    place: str,
+    command: _Command,
     admin: bool,
 ) -> None:
     chat = update.effective_chat
@@ -899,9 +978,10 @@ async def _do_reschedule(
                 body=body,
                 role=role,
                 starts_at=when,
-                place=place or None,
+                place=command.place or None,
                 now=now,
                 meeting_id=meeting_id,
+                duration=_duration(when, command.length, service.zone_of(partnership)),
             )
             tz = service.zone_of(partnership)
             thread = _thread(update, body)

@@ -161,8 +161,10 @@ def call_meeting(
     starts_at: datetime,
     place: str | None,
     now: datetime,
+    duration: timedelta | None = None,
 ) -> Meeting:
-    """A draft meeting with the standard agenda and the items raised for the next meeting."""
+    """A draft meeting with the standard agenda and the items raised for the next meeting;
+    `duration` None is the body's default length."""
     _require_chair(role)
     assert body.id is not None
     if place is not None and len(place) > MAX_PLACE_CHARS:
@@ -190,7 +192,7 @@ def call_meeting(
         sequence=0,
         status=MeetingStatus.DRAFT,
         starts_at=starts_at,
-        ends_at=starts_at + duration_of(spec, body.kind),
+        ends_at=starts_at + (duration or duration_of(spec, body.kind)),
         place=place or None,
         created_by_person_id=role.person.id if role.person else None,
         created_at=now,
@@ -486,6 +488,7 @@ def reschedule(
     place: str | None,
     now: datetime,
     meeting_id: int | None = None,
+    duration: timedelta | None = None,
 ) -> tuple[Meeting, datetime]:
     """Move the next meeting (or `meeting_id`); returns it and its old start.
 
@@ -505,13 +508,17 @@ def reschedule(
         )
     partnership = _partnership(session, body)
     check_start(session, partnership, starts_at, now=now)
-    if starts_at == meeting.starts_at and (not place or place == meeting.place):
+    old = meeting.starts_at
+    length = duration or (meeting.ends_at - meeting.starts_at)
+    if (
+        starts_at == old
+        and (not place or place == meeting.place)
+        and old + length == meeting.ends_at
+    ):
         raise Refusal(N_("The meeting is already at that time."))
     _check_free(session, body, starts_at, exclude=meeting.id)
-    old = meeting.starts_at
-    duration = meeting.ends_at - meeting.starts_at
     meeting.starts_at = starts_at
-    meeting.ends_at = starts_at + duration
+    meeting.ends_at = starts_at + length
     if place:
         meeting.place = place
     meeting.updated_at = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,6 +145,10 @@ async def call_and_publish(h: Harness, when: str = "2026-12-10 14:00 Stadshuset,
 
 
 COMING, NOT_COMING, MAYBE = "Coming", "Not coming", "Maybe"
+MOVED = (
+    "<b>The meeting has been moved</b>: {title}\nFrom {old}\nTo {new}\nWhere: {place}\n"
+    "Please answer again with the buttons on the kallelse."
+)
 
 
 def agenda_rows(h: Harness, meeting_id: int | None) -> list[AgendaItem]:
@@ -323,7 +327,7 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
         "Only the chair of this body or the administrator can move a meeting."
     )
     replies = await say(h, CHAIR, SG_CHAT, "/flytta 2026-12-11 10:00 Ny plats")
-    notice = next(m for m in replies if head("<b>The meeting has been moved</b>") in m.plain)
+    notice = next(m for m in replies if head(MOVED) in m.plain)
     assert "fredag 11 december 2026 kl. 10:00" in notice.plain and "Ny plats" in notice.plain
     cal, event = ics_of(next(m for m in replies if m.document_name))
     assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 1  # type: ignore[index]
@@ -357,7 +361,7 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
     before = len(h.fake.sent)
     await press(h, CHAIR, SG_CHAT, question.message_id, data)
     sent = h.fake.sent[before:]
-    assert any(head("<b>The meeting has been cancelled</b>") in m.plain for m in sent)
+    assert any(head("<b>The meeting has been cancelled</b>: {title}, {when}") in m.plain for m in sent)
     cal, event = ics_of(next(m for m in sent if m.document_name))
     assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
     assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 4  # type: ignore[index]
@@ -395,7 +399,7 @@ async def test_bad_times_are_refused_or_asked(harness: Harness) -> None:
     assert meetings(h) == []
 
     # 03/04 could be 3 April or 4 March: asked with buttons; the place is kept.
-    question = (await say(h, CHAIR, SG_CHAT, "/kallelse 03/04 14:00 Rum 5"))[-1]
+    question = (await say(h, CHAIR, SG_CHAT, "/kallelse 03/04 14:00 2h Rum 5"))[-1]
     assert question.button_texts() == ["2027-04-03 14:00 CEST", "2027-03-04 14:00 CET"]
     assert meetings(h) == []
     answer = await press(h, STADSMISSION, SG_CHAT, question.message_id, question.button_data()[0])
@@ -403,6 +407,7 @@ async def test_bad_times_are_refused_or_asked(harness: Harness) -> None:
     await press(h, CHAIR, SG_CHAT, question.message_id, question.button_data()[1])
     (meeting,) = meetings(h)
     assert meeting.starts_at == datetime(2027, 3, 4, 14, 0, tzinfo=STOCKHOLM)
+    assert meeting.ends_at == datetime(2027, 3, 4, 16, 0, tzinfo=STOCKHOLM)
     assert meeting.place == "Rum 5"
     # A second draft while one is prepared is refused; a second press creates nothing.
     replies = await say(h, ADMIN, SG_CHAT, "/kallelse 2027-01-10 10:00")
@@ -423,6 +428,30 @@ async def test_bad_times_are_refused_or_asked(harness: Harness) -> None:
     answer = await press(h, CHAIR, SG_CHAT, question.message_id, data, check=False)
     assert answer is not None and answer.get("show_alert")
     assert len(meetings(h)) == 1
+
+
+async def test_length_or_end_time_after_the_time(harness: Harness) -> None:
+    h = harness
+    await setup_sg(h)
+    length_error = sv("A meeting lasts from 15 minutes to 12 hours. Check the end time or the length.")
+    for text in ("/kallelse 2026-12-10 14:00-13:00", "/kallelse 2026-12-10 14:00 5 min"):
+        replies = await say(h, CHAIR, SG_CHAT, text)
+        assert replies[-1].plain == length_error
+    replies = await say(h, CHAIR, SG_CHAT, "/kallelse 2026-12-10 14:00 till 25 Rum")
+    assert replies[-1].plain == sv(DATE_ERRORS["invalid_time"])
+    assert meetings(h) == []
+    await say(h, CHAIR, SG_CHAT, "/kallelse 2026-12-10 14:00-16:30 Stadshuset")
+    (meeting,) = meetings(h)
+    assert meeting.ends_at == datetime(2026, 12, 10, 16, 30, tzinfo=STOCKHOLM)
+    assert meeting.place == "Stadshuset"
+    # Moving keeps the length unless a new one is given.
+    await say(h, CHAIR, SG_CHAT, "/flytta 2026-12-11 09:00")
+    meeting = meetings(h)[0]
+    assert meeting.ends_at - meeting.starts_at == timedelta(hours=2, minutes=30)
+    await say(h, CHAIR, SG_CHAT, "/flytta 2026-12-11 09:00 45 min")
+    meeting = meetings(h)[0]
+    assert meeting.ends_at == datetime(2026, 12, 11, 9, 45, tzinfo=STOCKHOLM)
+    assert meeting.place == "Stadshuset"
 
 
 async def test_unlinked_chat_non_chair_and_anonymous(harness: Harness) -> None:
