@@ -370,7 +370,7 @@ async def _send_ics(
     await context.bot.send_document(
         chat_id,
         InputFile(data, filename=name),
-        caption=truncate_plain(caption, 1000),
+        caption=esc(truncate_plain(caption, 900)),
         message_thread_id=thread_id,
     )
 
