@@ -146,7 +146,7 @@ def _match(inside: str) -> tuple[str, list[str]] | None:
 
 def _party_and_date(words: list[str], today: date) -> tuple[str, date] | TagProblem:
     """The party words and the date at the end of them (the longest trailing date)."""
-    for size in range(min(_MAX_DATE_WORDS, len(words) - 1), 0, -1):
+    for size in range(min(_MAX_DATE_WORDS, len(words)), 0, -1):
         result = parse_date(" ".join(words[-size:]), today=today)
         if isinstance(result, Invalid):
             if size == 1 and any(ch.isdigit() for ch in words[-1]):

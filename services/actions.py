@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_
+from bot.i18n import N_, pick_language
 from governance.partnership_schema import BodyKind
 from governance.reminder_times import OVERDUE, local_instant, reminder_instants
 from services.errors import Refusal
@@ -128,6 +128,11 @@ def sync_action_reminders(
     instants += [
         (label, at, at + timedelta(days=OVERDUE_VALID_DAYS)) for label, at in found if label == OVERDUE
     ]
+    language = (
+        pick_language(owner.language_code, partnership.language, tuple(spec.languages))
+        if private
+        else partnership.language
+    )
     payload = {
         "text": item.text[:500],
         "due": item.due_on.isoformat(),
@@ -150,9 +155,7 @@ def sync_action_reminders(
             expires_at=expires,
             grace_seconds=int(grace.total_seconds()),
             payload={**payload, "label": label},
-            language=(owner.language_code or partnership.language)[:8]
-            if private
-            else partnership.language,
+            language=language,
         )
         for label, at, expires in instants
         if expires > now and at >= now - grace
