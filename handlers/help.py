@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Chat, Update
 
-from bot.i18n import _
+from bot.i18n import _, current_language
 from handlers.common import Context, acting_user, esc, is_chat_admin, reply, services
 from services.roles import role_in_body
 from storage import bodies
@@ -64,19 +64,30 @@ async def help_command(update: Update, context: Context) -> None:
         header = _("<b>{body}</b> of {name} ({dnr})").format(
             body=esc(body.name), name=esc(partnership.name), dnr=esc(partnership.diarienummer)
         )
-    lines = [header, ""]
-    lines.append(_("/hjalp – this help"))
-    lines.append(_("/ledamoter – members by party"))
-    if not role.is_member:
-        lines.append(_("/jag &lt;party&gt; – say which party you represent"))
-    if role.is_member:
-        lines.append(_("/jag &lt;party&gt; – change the party you represent"))
+    from handlers.commands import COMMANDS
+
+    english = current_language() == "en"
+    audiences = {"everyone"}
+    if role.is_member or role.can_manage_members:
+        audiences.add("member")
     if role.can_manage_members or role.is_chat_admin:
-        lines.append("")
-        lines.append(_("<b>For the chair and the administrator</b>"))
+        audiences.add("chair")
+    lines = [header, ""]
+    for audience, title in (
+        ("everyone", None),
+        ("member", _("<b>For members</b>")),
+        ("chair", _("<b>For the chair and the administrator</b>")),
+    ):
+        if audience not in audiences:
+            continue
+        if title:
+            lines += ["", title]
+        for command in COMMANDS:
+            if command.audience == audience and command.in_groups:
+                name = command.en if english else command.sv
+                lines.append(f"/{name} – {esc(_(command.description))}")
+    if "chair" in audiences:
         lines.append(_("Confirm members with the buttons under their /jag message."))
-        lines.append(_("/ordforande @name [until] – record the chair and the term"))
-        lines.append(_("/koppla &lt;diarienummer&gt; &lt;body&gt; – link this chat"))
     lines.append("")
     lines.append(_("Your role here: {role}").format(role=esc(role_label(role.name))))
     await reply(update, "\n".join(lines))
