@@ -83,19 +83,13 @@ def create_draft(
 
 
 def current_draft(session: Session, body: Body) -> tuple[Meeting, ProtokollRecord] | None:
-    """The newest version awaiting justering in this body, if any."""
+    """The newest version awaiting justering in this body (a draft or an amendment), if any."""
     assert body.id is not None
-    for meeting in reversed(repo.unlocked_closed_meetings(session, body.id)):
+    for meeting in repo.closed_meetings(session, body.id):
         assert meeting.id is not None
         record = repo.latest_protokoll(session, meeting.id)
         if record is not None and record.status == "draft":
             return meeting, record
-    # An amendment of an approved protokoll awaits justering too.
-    last = repo.previous_closed_meeting(session, body.id)
-    if last is not None and last.id is not None:
-        record = repo.latest_protokoll(session, last.id)
-        if record is not None and record.status == "draft":
-            return last, record
     return None
 
 
@@ -271,13 +265,21 @@ def amend(
     if not text:
         raise Refusal(N_("Write the amendment after the command, for example /tillagg …"))
     assert body.id is not None
-    meeting = repo.previous_closed_meeting(session, body.id)
-    if meeting is None or meeting.id is None:
+    # The most recently held meeting whose minutes are approved.
+    found = next(
+        (
+            (m, final)
+            for m in repo.closed_meetings(session, body.id)
+            if m.id is not None and (final := repo.latest_final(session, m.id)) is not None
+        ),
+        None,
+    )
+    if found is None:
         raise Refusal(N_("There are no approved minutes to amend."))
+    meeting, original = found
+    assert meeting.id is not None
     latest = repo.latest_protokoll(session, meeting.id)
-    original = repo.latest_final(session, meeting.id)
-    if original is None or latest is None:
-        raise Refusal(N_("There are no approved minutes to amend."))
+    assert latest is not None
     base = model_of(latest.content)
     if latest.status == "final":
         base = doc.start_amendment(base)

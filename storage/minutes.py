@@ -225,4 +225,15 @@ def unlocked_closed_meetings(session: Session, body_id: int) -> list[Meeting]:
     )
 
 
-__all__ += ["entry_by_source", "get_justering", "unlocked_closed_meetings"]
+def closed_meetings(session: Session, body_id: int) -> list[Meeting]:
+    """Closed meetings of the body, most recently closed first."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(Meeting.body_id == body_id, col(Meeting.closed_at).is_not(None))
+            .order_by(col(Meeting.closed_at).desc(), col(Meeting.id).desc())
+        ).all()
+    )
+
+
+__all__ += ["closed_meetings", "entry_by_source", "get_justering", "unlocked_closed_meetings"]
