@@ -97,6 +97,8 @@ def _status(decision: Decision) -> str | None:
         return _("approved by {approver}").format(approver=esc(approver))
     if decision.status == "rejected":
         return _("not approved")
+    if decision.status == "struck":
+        return _("struck from the minutes")
     return None
 
 

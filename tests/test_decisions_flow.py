@@ -368,3 +368,32 @@ def test_owner_label_and_renderers_escape_user_text() -> None:
     assert actions.owner_label(
         Person(telegram_user_id=1, first_name="", username="nn", created_at=datetime.now(UTC))
     ) == "@nn"
+
+
+async def test_minute_taker_reminder_before_the_next_meeting(harness: Harness) -> None:
+    await setup_eu_sg(harness)
+    svc = harness.services
+    sg = body_of(harness)
+    start = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
+    with transaction(svc.session_factory) as s:
+        meeting = Meeting(
+            body_id=sg.id or 0,
+            uid="test-next-1",
+            status="published",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            created_at=svc.now(),
+            updated_at=svc.now(),
+        )
+        s.add(meeting)
+        s.flush()
+        assert documentation.sync_minute_taker_reminder(s, sg, meeting, now=svc.now()) == 1
+    rows = reminders_of(harness, documentation.documentation_source(sg.id or 0))
+    assert len(rows) == 1 and rows[0].chat_id == SG_CHAT.id
+    assert rows[0].due_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # two days before, 09:00
+    assert "Agneta" in render(rows[0].kind, rows[0].payload, "sv", False)
+    with transaction(svc.session_factory) as s:
+        documentation.sync_minute_taker_reminder(s, sg, None, now=svc.now())
+    assert [r.state for r in reminders_of(harness, documentation.documentation_source(sg.id or 0))] == [
+        ReminderState.CANCELLED
+    ]
