@@ -23,7 +23,7 @@ from sqlmodel import Session
 from bot.i18n import N_
 from governance import protokoll as doc
 from services import actions, decisions
-from services.documentation import next_minute_taker
+from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
 from services.roles import Role
 from storage import meetings as meeting_repo
@@ -645,6 +645,17 @@ def end_meeting(session: Session, *, body: Body, role: Role, now: datetime) -> M
     session.add(meeting)
     _audit(session, body, role, "meeting.close", now, meeting_id=meeting.id)
     session.flush()
+    # The documentation duty moves on: remind whoever writes the next meeting's minutes.
+    assert body.id is not None
+    following = next(
+        (
+            m
+            for m in meeting_repo.upcoming_meetings(session, body.id, now, include_drafts=False)
+            if m.opened_at is None
+        ),
+        None,
+    )
+    sync_minute_taker_reminder(session, body, following, now=now)
     return meeting
 
 

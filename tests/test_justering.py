@@ -18,7 +18,7 @@ from governance import protokoll as doc
 from services import minutes as minutes_service
 from services.justering import verify_record
 from storage.db import transaction
-from storage.models import AuditEntry, Justering, MinuteEntry, ProtokollRecord
+from storage.models import AuditEntry, Justering, MinuteEntry, MinuteRevision, ProtokollRecord
 from tests.conftest import Harness
 from tests.test_meetings_flow import (
     CHAIR,
@@ -214,3 +214,107 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     assert rows(h, ProtokollRecord)[1].content == final.content  # the original is untouched
     sent = [m for m in h.fake.sent[amended_before:] if m.chat_id == SG_CHAT.id]
     assert any("gäller från 1 februari" in m.plain for m in sent if m.text)
+
+
+def test_locked_minutes_refused_and_audited_on_both_databases(database_url: str) -> None:
+    """The triggers refuse a change to locked minutes on SQLite and PostgreSQL alike; the
+    service rolls back, audits the attempt in a new transaction, and refuses."""
+    from bot.app import make_services
+    from services.justering import justera
+    from services.roles import role_in_body
+    from storage import bodies, people
+    from storage.models import ChairTerm, Meeting, Membership, Person
+    from tests.conftest import FakeClock, import_example, make_settings
+
+    clock = FakeClock(datetime(2026, 12, 10, 15, 0, tzinfo=UTC))
+    svc = make_services(make_settings(database_url), clock=clock)
+    try:
+        import_example(svc, "sof-2025-144.toml")
+        now = clock()
+        with transaction(svc.session_factory) as s:
+            partnership = bodies.get_partnership_by_diarienummer(s, "SOF 2025/144")
+            assert partnership is not None and partnership.id is not None
+            body = bodies.get_body(s, partnership.id, "styrgrupp")
+            assert body is not None and body.id is not None
+            parties = bodies.parties_of(s, partnership.id)
+            persons = []
+            for number, party in enumerate(parties[:2], start=1):
+                person = Person(telegram_user_id=9000 + number, first_name=f"P{number}", created_at=now)
+                s.add(person)
+                s.flush()
+                s.add(
+                    Membership(
+                        body_id=body.id,
+                        person_id=person.id,
+                        party_id=party.id,
+                        status="confirmed",
+                        requested_at=now,
+                    )
+                )
+                persons.append(person)
+            s.add(ChairTerm(body_id=body.id, person_id=persons[0].id, starts_on=now.date(), created_at=now))
+            meeting = Meeting(
+                body_id=body.id,
+                uid="test@iop",
+                status="published",
+                starts_at=now,
+                ends_at=now,
+                year=2026,
+                number=1,
+                opened_at=now,
+                closed_at=now,
+                justerare_person_ids=[persons[1].id],
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(meeting)
+            s.flush()
+            entry = MinuteEntry(
+                meeting_id=meeting.id,
+                kind="note",
+                text="Rad",
+                author_person_id=persons[0].id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(entry)
+            s.flush()
+            names = minutes_service.Names(item_title=lambda i: i.title, person=lambda p: p.first_name)
+            from services.justering import create_draft
+
+            record = create_draft(s, meeting=meeting, names=names, now=now)
+            ids = (body.id, record.id, entry.id, [p.telegram_user_id for p in persons])
+        body_id, record_id, entry_id, users = ids
+        for user in users:
+            with transaction(svc.session_factory) as s:
+                body = s.get(type(body), body_id)
+                assert body is not None
+                role = role_in_body(s, body, user, now.date(), is_chat_admin=False)
+                justera(s, body=body, role=role, protokoll_id=record_id, approve=True, now=now)
+        with transaction(svc.session_factory) as s:
+            locked = s.get(ProtokollRecord, record_id)
+            assert locked is not None and locked.status == "final" and verify_record(locked)
+            body = s.get(type(body), body_id)
+            chair_role = role_in_body(s, body, users[0], now.date(), is_chat_admin=False)
+            assert chair_role.is_chair and people.current_chair(s, body_id, now.date())
+        with pytest.raises(minutes_service.LockedRefusal):
+            minutes_service.correct_entry(
+                svc.session_factory,
+                body=body,
+                role=chair_role,
+                entry_id=entry_id,
+                new_text="Ändrad",
+                now=now,
+                today=now.date(),
+            )
+        with pytest.raises(DBAPIError), transaction(svc.session_factory) as s:
+            s.execute(text("UPDATE protokoll SET status = 'draft' WHERE id = :id"), {"id": record_id})
+        with transaction(svc.session_factory) as s:
+            assert s.get(MinuteEntry, entry_id).text == "Rad"  # type: ignore[union-attr]
+            assert s.exec(select(MinuteRevision)).all() == []
+            audits = s.exec(
+                select(AuditEntry).where(AuditEntry.action == "protokoll.locked_change_refused")
+            ).all()
+            assert [a.detail["entry_id"] for a in audits] == [entry_id]
+    finally:
+        svc.engine.dispose()
