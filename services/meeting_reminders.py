@@ -277,3 +277,12 @@ def sync_meeting_reminders(session: Session, meeting: Meeting, *, now: datetime)
         )
     session.flush()
     deadlines.sync_reminders(session, partnership, now=now)
+    # Whoever writes the minutes of the body's next meeting is reminded before it.
+    from services import documentation
+    from storage.meetings import upcoming_meetings
+
+    assert body.id is not None
+    following = upcoming_meetings(session, body.id, now, include_drafts=False)
+    documentation.sync_minute_taker_reminder(
+        session, body, following[0] if following else None, now=now
+    )
