@@ -330,17 +330,78 @@ class Justering(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class Vote(SQLModel, table=True):
+    """A vote on inline buttons (Telegram polls cannot weigh votes or stay open for days)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    agenda_item_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)  # open | closed | cancelled
+    # Entitlement is fixed when the vote opens: [{"person_id": 1, "party_key": "convictus"}, ...]
+    entitled: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    closes_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    opened_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+
+
+class Ballot(SQLModel, table=True):
+    """Every press is kept (the audit trail); the latest per person counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    vote_id: int = Field(foreign_key="vote.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    choice: str = Field(max_length=8)  # yes | no | abstain
+    cast_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Escalation(SQLModel, table=True):
+    """A question the samverkansgrupp raises to the styrgrupp, followed until reported back."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    from_body_id: int = Field(foreign_key="body.id")
+    to_body_id: int = Field(foreign_key="body.id")
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    # proposed | raised | on_agenda | decided | reported | withdrawn
+    status: str = Field(default="proposed", max_length=16)
+    raised_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    confirmed_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    agenda_item_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+    source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    raised_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    reported_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
 __all__ = [
     "ActionItem",
     "Administrator",
     "AgendaItem",
     "Attendance",
     "AuditEntry",
+    "Ballot",
     "Body",
     "BodyKind",
     "ChairTerm",
     "ChatStatus",
     "Decision",
+    "Escalation",
     "Justering",
     "Meeting",
     "MeetingStatus",
@@ -355,5 +416,6 @@ __all__ = [
     "ProtokollRecord",
     "Rsvp",
     "RsvpAnswer",
+    "Vote",
     "utcnow",
 ]
