@@ -575,13 +575,17 @@ def _correct(
     session.add(entry)
     session.flush()
     repo.add_revision(session, revision)
-    _follow_register(session, entry, new_text)
+    _follow_register(session, entry, new_text, now)
     return entry
 
 
-def _follow_register(session: Session, entry: MinuteEntry, new_text: str | None) -> None:
+def _follow_register(
+    session: Session, entry: MinuteEntry, new_text: str | None, now: datetime
+) -> None:
     """The decision register and the action items follow the corrected line."""
     assert entry.id is not None
+    from services import actions, decisions
+
     if entry.kind == EntryKind.DECISION:
         decision = repo.decision_of_entry(session, entry.id)
         if decision is not None:
@@ -590,6 +594,12 @@ def _follow_register(session: Session, entry: MinuteEntry, new_text: str | None)
             else:
                 decision.text = new_text
             session.add(decision)
+            session.flush()
+            body = session.get(Body, decision.body_id)
+            partnership = session.get(Partnership, body.partnership_id) if body else None
+            if body is not None and partnership is not None:
+                # A struck decision waits for no approval: its reminders stop with it.
+                decisions.sync_approval_reminders(session, decision, body, partnership, now=now)
     elif entry.kind == EntryKind.ACTION:
         item = repo.action_of_entry(session, entry.id)
         if item is not None:
@@ -598,6 +608,11 @@ def _follow_register(session: Session, entry: MinuteEntry, new_text: str | None)
             else:
                 item.text = new_text
             session.add(item)
+            session.flush()
+            body = session.get(Body, item.body_id)
+            owner = session.get(Person, item.owner_person_id)
+            if body is not None and owner is not None:
+                actions.sync_action_reminders(session, item, body=body, owner=owner, now=now)
     session.flush()
 
 

@@ -189,6 +189,7 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     assert "2027-04-03" in replies[-1].plain and "2027-03-04" in replies[-1].plain
     replies = await say(h, CHAIR, SG_CHAT, "/uppgift @bertil_s 2027-01-15 Ta fram underlag")
     assert "2027-01-15" in replies[-1].plain
+    action_ack = replies[-1]
     items = rows(h, ActionItem)
     assert len(items) == 1 and items[0].due_on.isoformat() == "2027-01-15"
     assert items[0].entry_id is not None
@@ -242,6 +243,20 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     # Nothing more is recorded once the meeting is closed.
     replies = await say(h, STADSMISSION, SG_CHAT, "/anteckning För sent")
     assert replies[-1].plain == sv("No meeting is in session. The chair opens it with /motesstart.")
+
+    # Until justering the chair may still strike a line: a struck action item's reminders stop.
+    from storage.models import ActionItem as ActionRow
+    from storage.reminders import Reminder
+
+    item_id = rows(h, ActionRow)[0].id
+    pending = [r for r in rows(h, Reminder) if r.source == f"action:{item_id}"]
+    assert pending and all(r.state == "pending" for r in pending)
+    await h.settle(
+        h.fake.send_text(CHAIR, SG_CHAT, "/stryk", reply_to_message_id=action_ack.message_id)
+    )
+    assert rows(h, ActionRow)[0].status == "cancelled"
+    after = [r for r in rows(h, Reminder) if r.source == f"action:{item_id}"]
+    assert after and all(r.state == "cancelled" for r in after)
 
 
 async def test_restart_in_the_middle_of_a_meeting_loses_nothing(
