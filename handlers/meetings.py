@@ -152,7 +152,33 @@ def _header(partnership: Partnership, body: Body, meeting: Meeting, *, kind: str
     return lines
 
 
-def _agenda_lines(items: Sequence[AgendaItem], names: dict[int, Person]) -> list[str]:
+def _agenda_details(session: Session, body: Body) -> dict[str, list[str]]:
+    """What the standard items carry: unapproved previous minutes, open action items."""
+    from services import actions, minutes
+
+    assert body.id is not None
+    pending = [minutes.meeting_label(body, m) for m in minutes.pending_minutes(session, body.id)]
+    followup = [
+        _("{owner}, by {due}: {text}").format(
+            owner=person_name(owner), due=item.due_on.isoformat(), text=item.text
+        )
+        for item, owner in actions.open_action_items(session, body.id)
+    ]
+    return {
+        rules.StandardKey.PREVIOUS_MINUTES: [
+            _("Minutes not yet approved: {labels}").format(labels=", ".join(pending))
+        ]
+        if pending
+        else [],
+        rules.StandardKey.FOLLOWUP: followup,
+    }
+
+
+def _agenda_lines(
+    items: Sequence[AgendaItem],
+    names: dict[int, Person],
+    details: dict[str, list[str]] | None = None,
+) -> list[str]:
     lines = [_("<b>Agenda</b>")]
     number = 0
     for item in items:
@@ -165,6 +191,8 @@ def _agenda_lines(items: Sequence[AgendaItem], names: dict[int, Person]) -> list
                 _("(raised by {name})").format(name=person_name(names[item.added_by_person_id]))
             )
         lines.append(line)
+        for detail in (details or {}).get(item.standard_key or "", []):
+            lines.append(f"   – {esc(detail)}")
     return lines
 
 
@@ -211,7 +239,7 @@ def kallelse_parts(
     items = repo.agenda_of(session, meeting.id)
     cancelled = meeting.status == MeetingStatus.CANCELLED
     header = _header(partnership, body, meeting, kind="cancelled" if cancelled else "published")
-    agenda = _agenda_lines(items, _names(session, items))
+    agenda = _agenda_lines(items, _names(session, items), _agenda_details(session, body))
     answers = [] if cancelled else _rsvp_lines(service.rsvp_summary(session, meeting))
     full = "\n".join([*header, "", *agenda, *(["", *answers] if answers else [])])
     if len(split_html(full)) == 1:

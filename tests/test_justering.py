@@ -185,7 +185,9 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     # The next meeting: the previous minutes are approved (with their checksum) and the open
     # action item is under follow-up.
     h.clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
-    await call_and_publish(h, "2027-01-14 14:00 Stadshuset")
+    _preview, kallelse, _invitation = await call_and_publish(h, "2027-01-14 14:00 Stadshuset")
+    # The kallelse itself lists the open action item under follow-up.
+    assert "Ta fram underlag" in kallelse.plain and "2027-01-10" in kallelse.plain
     h.clock.set(datetime(2027, 1, 14, 13, 0, tzinfo=UTC))
     replies = await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
     assert "SG 2027:1" in replies[0].plain
