@@ -18,6 +18,7 @@ from telegram.ext import Application, CommandHandler
 from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
 from handlers import chats, deadlines, decisions, help, meetings, members, minutes
+from handlers import escalations as escalation_handlers
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -65,6 +66,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("godkann", "approve", N_("Record an outside approval (administrator)"), decisions.approve, audience="chair"),
     Command("uppgifter", "actions", N_("Open action items"), decisions.list_actions),
     Command("protokollforare", "minutetaker", N_("Who writes the next minutes"), decisions.minute_taker),
+    Command("lyft", "escalate", N_("Raise a question to the styrgrupp"), escalation_handlers.raise_question, audience="member"),
+    Command("lyfta", "escalations", N_("Questions raised to the styrgrupp"), escalation_handlers.list_escalations),
 )
 
 

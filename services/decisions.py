@@ -234,6 +234,9 @@ def record_decision(
         deadlines.sync_reminders(session, partnership, now=now)
     if approval_by:
         sync_approval_reminders(session, row, body, partnership, now=now)
+    from services.escalations import on_decision_recorded  # it reads this module back
+
+    on_decision_recorded(session, row, now=now)
     return row
 
 
