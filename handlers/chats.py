@@ -18,8 +18,9 @@ from handlers.common import (
     refuse,
     reply,
     services,
+    wake_dispatcher,
 )
-from services import chats, deadlines
+from services import chats, deadlines, escalations
 from services.errors import Refusal
 from storage.db import transaction
 
@@ -86,14 +87,6 @@ async def chat_migrated(update: Update, context: Context) -> None:
     context.application.migrate_chat_data(old_chat_id=old, new_chat_id=new)
 
 
-async def wake_dispatcher(context: Context) -> None:
-    from bot.dispatcher import get_dispatcher
-
-    dispatcher = get_dispatcher(context.bot_data)
-    if dispatcher is not None:
-        await dispatcher.wake()
-
-
 async def link(update: Update, context: Context) -> None:
     chat = update.effective_chat
     message = update.effective_message
@@ -135,6 +128,8 @@ async def link(update: Update, context: Context) -> None:
             body_name = result.body.name
             # The chat now receives this body's deadline reminders, from this transaction on.
             deadlines.sync_reminders(session, result.partnership, now=svc.now())
+            # Items raised to a styrgrupp that had no chat yet are delivered now.
+            escalations.deliver_pending(session, result.partnership, now=svc.now())
     except Refusal as refusal:
         await refuse(update, refusal)
         return

@@ -101,3 +101,13 @@ async def is_chat_admin(update: Update, context: Context) -> bool:
         log.warning("could not check admin rights in chat %s", chat.id)
         return False
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def wake_dispatcher(context: Context) -> None:
+    """Something is due now (a posted-back decision, a linked chat's reminders): send it soon
+    rather than at the dispatcher's next safety run."""
+    from bot.dispatcher import get_dispatcher
+
+    dispatcher = get_dispatcher(context.bot_data)
+    if dispatcher is not None:
+        await dispatcher.wake()

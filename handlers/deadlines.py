@@ -10,7 +10,6 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot import deadline_texts
-from bot.dispatcher import get_dispatcher
 from bot.i18n import N_, _, current_language
 from governance.deadlines import Deadline
 from handlers.common import (
@@ -22,6 +21,7 @@ from handlers.common import (
     refuse,
     reply,
     services,
+    wake_dispatcher,
 )
 from services import deadlines as service
 from services.errors import Refusal
@@ -112,12 +112,6 @@ def render_list(
     return "\n".join(lines)
 
 
-async def _wake_dispatcher(context: Context) -> None:
-    dispatcher = get_dispatcher(context.bot_data)
-    if dispatcher is not None:
-        await dispatcher.wake()
-
-
 async def list_deadlines(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
@@ -152,7 +146,7 @@ async def list_deadlines(update: Update, context: Context) -> None:
         await refuse(update, refusal)
         return
     await reply(update, text)
-    await _wake_dispatcher(context)
+    await wake_dispatcher(context)
 
 
 async def mark_done(update: Update, context: Context) -> None:

@@ -42,6 +42,7 @@ from handlers.common import (
     refuse,
     reply,
     services,
+    wake_dispatcher,
 )
 from handlers.dates import date_error_text
 from handlers.meetings import item_title
@@ -483,6 +484,7 @@ async def decision(update: Update, context: Context) -> None:
     except Refusal as refusal:
         await refuse(update, refusal)
         return
+    await wake_dispatcher(context)  # an escalated question's answer goes back at once
     await reply(update, text)
 
 

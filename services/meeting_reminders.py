@@ -277,6 +277,10 @@ def sync_meeting_reminders(session: Session, meeting: Meeting, *, now: datetime)
         )
     session.flush()
     deadlines.sync_reminders(session, partnership, now=now)
+    # Items raised from the samverkansgrupp follow the styrgrupp meeting they are on.
+    from services import escalations
+
+    escalations.on_meeting_changed(session, meeting, now=now)
     # Whoever writes the minutes of the body's next meeting is reminded before it.
     from services import documentation
     from storage.meetings import upcoming_meetings

@@ -143,16 +143,25 @@ async def test_raised_decided_in_a_meeting_and_reported_back(harness: Harness) -
 
     # The styrgrupp links its chat and publishes a meeting; the kept question is delivered onto
     # that meeting and posted in the styrgrupp chat.
-    meeting = await opened_meeting(h)
-    deliver_pending(h)
+    meeting = await opened_meeting(h)  # /koppla itself delivers the kept question
     (escalation,) = all_escalations(h)
     assert escalation.status == "on_agenda"
     with transaction(h.services.session_factory) as s:
         item = s.get(AgendaItem, escalation.agenda_item_id)
         assert item is not None and item.meeting_id == meeting.id and item.kind == "escalation"
     await dispatch(h, SG_CHAT)
-    raised = [m for m in h.fake.sent if m.chat_id == SG_CHAT.id and QUESTION in m.plain]
+    raised = [
+        m
+        for m in h.fake.sent
+        if m.chat_id == SG_CHAT.id and QUESTION in m.plain and m.plain.startswith("📨")
+    ]
     assert len(raised) == 1
+    # The kallelse carries the question as an agenda item too.
+    assert any(
+        QUESTION in m.plain and m.button_data() and m.button_data()[0].startswith("rv:")
+        for m in h.fake.sent
+        if m.chat_id == SG_CHAT.id
+    )
 
     # The meeting: the chair reaches the item and records the decision under it.
     await say(h, CHAIR, SG_CHAT, "/motesstart")
@@ -211,7 +220,11 @@ async def test_undecided_after_the_meeting_is_flagged_to_both_chairs(harness: Ha
         assert all(r.due_at == meeting.ends_at for r in flags)
     # The confirmation woke the dispatcher: the question may already be in the styrgrupp chat.
     await dispatch(h, SG_CHAT)
-    raised = [m for m in h.fake.sent if m.chat_id == SG_CHAT.id and QUESTION in m.plain]
+    raised = [
+        m
+        for m in h.fake.sent
+        if m.chat_id == SG_CHAT.id and QUESTION in m.plain and m.plain.startswith("📨")
+    ]
     assert len(raised) == 1
 
     # The meeting passes without a decision under the item: both chats are told, once.
