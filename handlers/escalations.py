@@ -23,6 +23,7 @@ from handlers.common import (
     refuse,
     reply,
     services,
+    wake_dispatcher,
 )
 from services import escalations
 from services.errors import Refusal
@@ -30,7 +31,15 @@ from services.meetings import zone_of
 from services.roles import role_in_body
 from storage import bodies
 from storage.db import transaction
-from storage.models import Body, Escalation, Partnership, Person
+from storage.models import (
+    AgendaItem,
+    Body,
+    Escalation,
+    Meeting,
+    MeetingStatus,
+    Partnership,
+    Person,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +63,16 @@ def _body_of_chat(session: Session, chat_id: int) -> Body:
     return body
 
 
-async def _wake(context: Context) -> None:
-    from bot.dispatcher import get_dispatcher
-
-    dispatcher = get_dispatcher(context.bot_data)
-    if dispatcher is not None:
-        await dispatcher.wake()
+def _published_meeting_of(session: Session, escalation: Escalation) -> int | None:
+    if escalation.agenda_item_id is None:
+        return None
+    item = session.get(AgendaItem, escalation.agenda_item_id)
+    if item is None or item.meeting_id is None:
+        return None
+    meeting = session.get(Meeting, item.meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.PUBLISHED:
+        return None
+    return meeting.id
 
 
 def _keyboard(escalation_id: int) -> InlineKeyboardMarkup:
@@ -171,6 +184,8 @@ async def escalation_button(update: Update, context: Context) -> None:
                 session, escalation_id=escalation_id, body=body, role=role, now=svc.now()
             )
             text = _outcome_text(session, result.escalation)
+            # A question delivered onto an already published meeting changes its kallelse.
+            published_meeting = _published_meeting_of(session, result.escalation)
     except Refusal as refusal:
         await refuse(update, refusal)
         return
@@ -178,7 +193,11 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(_("This has already been handled."))
     else:
         await query.answer()
-        await _wake(context)
+        await wake_dispatcher(context)
+        if published_meeting is not None:
+            from handlers.meetings import refresh_kallelse
+
+            await refresh_kallelse(context, published_meeting)
     try:
         await query.edit_message_text(text, reply_markup=None)
     except TelegramError as exc:

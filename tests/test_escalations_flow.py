@@ -226,6 +226,8 @@ async def test_undecided_after_the_meeting_is_flagged_to_both_chairs(harness: Ha
         if m.chat_id == SG_CHAT.id and QUESTION in m.plain and m.plain.startswith("📨")
     ]
     assert len(raised) == 1
+    # The published kallelse was edited to carry the question as an agenda item.
+    assert QUESTION in kallelse.plain or any(QUESTION in e.get("text", "") for e in kallelse.edits)
 
     # The meeting passes without a decision under the item: both chats are told, once.
     before = len(h.fake.sent)
