@@ -254,6 +254,16 @@ def cancel_source(session: Session, source: str, now: datetime) -> int:
     )
 
 
+def cancel_person(session: Session, person_id: int, *, now: datetime) -> int:
+    """A member erased their data: nothing more goes to them privately."""
+    return _update(
+        session,
+        and_(col(Reminder.person_id) == person_id, col(Reminder.state).in_(OPEN_STATES)),
+        state=ReminderState.CANCELLED,
+        updated_at=now,
+    )
+
+
 def _update(session: Session, where: Any, **values: Any) -> int:
     result = session.execute(
         update(Reminder).where(where).values(**values).execution_options(synchronize_session=False)
