@@ -57,11 +57,18 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         group=2,
     )
     application.add_handler(CallbackQueryHandler(decisions.done_button, pattern=r"^ad:"), group=0)
+    from handlers import votes
+
+    application.add_handler(CallbackQueryHandler(votes.vote_button, pattern=r"^vt:"), group=0)
+    votes.install(application)
     from handlers import escalations
 
     application.add_handler(
         CallbackQueryHandler(escalations.escalation_button, pattern=r"^es:"), group=0
     )
+    from handlers import privacy
+
+    application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^fm:"), group=0)
     # 1: what Telegram tells us about chats.
     application.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1

@@ -17,8 +17,9 @@ from telegram.ext import Application, CommandHandler
 
 from bot import meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 from bot.i18n import N_, t
-from handlers import chats, deadlines, decisions, help, meetings, members, minutes
+from handlers import chats, deadlines, decisions, help, meetings, members, minutes, privacy
 from handlers import escalations as escalation_handlers
+from handlers import votes as vote_handlers
 from handlers.common import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -66,8 +67,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("godkann", "approve", N_("Record an outside approval (administrator)"), decisions.approve, audience="chair"),
     Command("uppgifter", "actions", N_("Open action items"), decisions.list_actions),
     Command("protokollforare", "minutetaker", N_("Who writes the next minutes"), decisions.minute_taker),
+    Command("omrostning", "vote", N_("Open a vote (chair): question | deadline"), vote_handlers.open_vote, audience="chair"),
+    Command("stang_omrostning", "closevote", N_("Close the vote (chair)"), vote_handlers.close_command, audience="chair"),
     Command("lyft", "escalate", N_("Raise a question to the styrgrupp"), escalation_handlers.raise_question, audience="member"),
     Command("lyfta", "escalations", N_("Questions raised to the styrgrupp"), escalation_handlers.list_escalations),
+    Command("export", "export", N_("Export the partnership (administrator)"), privacy.export, in_private=True, audience="chair"),
+    Command("glomma_mig", "forgetme", N_("Erase my personal data"), privacy.forget_me, in_private=True),
 )
 
 

@@ -1,0 +1,161 @@
+"""How votes are worded (Telegram HTML): the live vote message, the decision text, reminders.
+
+The vote message is shared by the whole body, so it is written in the partnership's language,
+not the presser's. Questions and names come from users and are escaped. Importing this module
+registers the renderer of "vote.reminder".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.i18n import N_, t
+from bot.reminder_texts import escape, register, with_late_note
+from governance.voting import Choice, Outcome, Tally
+from services.votes import KIND_REMINDER, RollCallParty
+from storage.models import Person, Vote
+
+__all__ = [
+    "CHOICE_NAMES",
+    "OUTCOME_NAMES",
+    "choice_name",
+    "decision_text",
+    "render_reminder",
+    "vote_message",
+]
+
+CHOICE_NAMES = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
+OUTCOME_NAMES = {
+    Outcome.ADOPTED: N_("Adopted"),
+    Outcome.REJECTED: N_("Rejected"),
+    Outcome.TIE: N_("Tie: the proposal is not adopted"),
+    Outcome.NO_QUORUM: N_("No quorum: nothing was decided"),
+    Outcome.NO_VOTES: N_("No yes or no votes: nothing was decided"),
+}
+
+
+def _locale(language: str) -> str:
+    return "en" if language == "en" else "sv"
+
+
+def choice_name(choice: Choice | str, language: str) -> str:
+    return t(language, CHOICE_NAMES[Choice(choice)])
+
+
+def when_text(at: datetime, zone: ZoneInfo, language: str) -> str:
+    return format_datetime(at.astimezone(zone), "d MMMM yyyy HH:mm", tzinfo=zone,
+                           locale=_locale(language))  # fmt: skip
+
+
+def _name(person: Person) -> str:
+    full = " ".join(p for p in (person.first_name, person.last_name) if p)
+    return escape((full or person.username or str(person.telegram_user_id))[:64])
+
+
+def _counts(result: Tally, language: str) -> list[str]:
+    lines = [
+        t(language, "Yes {yes} · No {no} · Abstain {abstain}").format(
+            yes=result.yes, no=result.no, abstain=result.abstain
+        ),
+        t(language, "Votes cast: {cast} of {entitled} entitled (turnout {turnout} %)").format(
+            cast=result.votes_cast, entitled=result.entitled, turnout=round(result.turnout * 100)
+        ),
+    ]
+    if result.quorum is not None:
+        lines.append(
+            t(language, "Quorum: {present} of the {required} required").format(
+                present=result.quorum.present, required=result.quorum.required
+            )
+        )
+    return lines
+
+
+def vote_message(
+    vote: Vote,
+    result: Tally,
+    rows: list[RollCallParty],
+    *,
+    body_name: str,
+    zone: ZoneInfo,
+    language: str,
+    decision_label: str | None = None,
+) -> str:
+    """The vote as it stands (or its result once closed), with the roll-call by party."""
+    lines = [
+        "🗳 <b>" + escape(t(language, "Vote")) + f"</b> · {escape(body_name)}",
+        f"<b>{escape(vote.question)}</b>",
+    ]
+    if result.rule == "per_party":
+        lines.append(escape(t(language, "One vote per party; a party's vote counts when its representatives agree.")))  # fmt: skip
+    else:
+        lines.append(escape(t(language, "One vote per representative; majority decides.")))
+    if vote.status == "open" and vote.closes_at is not None:
+        lines.append(
+            escape(t(language, "Closes {when}.").format(when=when_text(vote.closes_at, zone, language)))
+        )
+    lines.append("")
+    lines += [escape(line) for line in _counts(result, language)]
+    lines.append("")
+    for row in rows:
+        head = f"<b>{escape(row.party_name)}</b>"
+        if row.split and row.counted is None:
+            head += " ⚠️ " + escape(t(language, "split: not counted until they agree"))
+        elif row.split:
+            head += " ⚠️ " + escape(t(language, "split: the designated representative decides"))
+        lines.append(head)
+        for person, choice in row.voters:
+            shown = choice_name(choice, language) if choice else t(language, "not voted")
+            lines.append(f"  {_name(person)}: {escape(shown)}")
+    if vote.status == "closed":
+        lines.append("")
+        outcome = t(language, OUTCOME_NAMES[result.outcome])
+        lines.append("<b>" + escape(t(language, "Closed. {outcome}.").format(outcome=outcome)) + "</b>")
+        if decision_label:
+            lines.append(escape(t(language, "Recorded as decision {label}.").format(label=decision_label)))
+    elif vote.status == "cancelled":
+        lines.append("<b>" + escape(t(language, "The vote was cancelled.")) + "</b>")
+    return "\n".join(lines)
+
+
+def decision_text(language: str) -> Any:
+    """The register's text of a closed vote: the question, the outcome and the counts."""
+
+    def wording(vote: Vote, result: Tally) -> str:
+        outcome = t(language, OUTCOME_NAMES[result.outcome])
+        counts = "; ".join(_counts(result, language))
+        return t(language, "Vote: {question} – {outcome}. {counts}.").format(
+            question=vote.question, outcome=outcome, counts=counts
+        )
+
+    return wording
+
+
+def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
+    """A reminder to the entitled who have not voted before a standalone vote closes."""
+    closes = datetime.fromisoformat(str(payload["closes_at"]))
+    zone = ZoneInfo(str(payload.get("timezone") or "Europe/Stockholm"))
+    when = when_text(closes, zone, language)
+    header = "🗳 <b>" + escape(t(language, "Vote closing soon")) + "</b> · " + " · ".join(
+        escape(p) for p in (payload.get("diarienummer", ""), payload.get("body_name", "")) if p
+    )
+    lines = [header, f"<b>{escape(payload.get('question', ''))}</b>"]
+    if payload.get("private"):
+        lines.append(escape(t(language, "You have not voted yet. The vote closes {when}; vote with the buttons under the vote in the group.").format(when=when)))  # fmt: skip
+    else:
+        names = ", ".join(
+            f'<a href="tg://user?id={int(n["user_id"])}">{escape(n.get("name", ""))}</a>'
+            for n in payload.get("names", [])
+        )
+        lines.append(
+            t(language, "{names}: you have not voted yet. The vote closes {when}.").format(
+                names=names, when=escape(when)
+            )
+        )
+    return with_late_note("\n".join(lines), language, late)
+
+
+register(KIND_REMINDER, render_reminder)
