@@ -24,28 +24,18 @@ from handlers.common import (
     wake_dispatcher,
 )
 from services import deadlines as service
+from services.chats import linked_body_and_partnership
 from services.errors import Refusal
 from services.roles import role_in_body
 from storage import bodies
 from storage import deadline_facts as facts_repo
 from storage.db import transaction
-from storage.models import Body, Partnership
+from storage.models import Body
 
 log = logging.getLogger(__name__)
 
 ALL_WORDS = {"alla", "all"}
 NOT_MARKABLE = service.PASSES_BY_ITSELF
-
-
-def _linked(session: Session, chat_id: int) -> tuple[Body, Partnership]:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    partnership = session.get(Partnership, body.partnership_id)
-    assert partnership is not None
-    return body, partnership
 
 
 def _concerns(deadline: Deadline, body: Body) -> bool:
@@ -121,7 +111,7 @@ async def list_deadlines(update: Update, context: Context) -> None:
     show_all = command_args(context).casefold() in ALL_WORDS
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             assert partnership.id is not None
             today = svc.today(service.zone_of(partnership))
             # Listing is a good moment to bring the reminders up to date as well.
@@ -162,7 +152,7 @@ async def mark_done(update: Update, context: Context) -> None:
     user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             assert partnership.id is not None
             today = svc.today(service.zone_of(partnership))
             role = role_in_body(

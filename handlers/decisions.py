@@ -27,6 +27,7 @@ from handlers.common import (
     services,
 )
 from services import actions, decisions, documentation
+from services.chats import linked_body
 from services.errors import Refusal
 from services.roles import role_in_body
 from storage import bodies
@@ -65,15 +66,6 @@ KIND_NAMES = {
     "new_party": N_("new party"),
     CADENCE_CHANGE: N_("meeting interval"),
 }
-
-
-def _body_of_chat(session: Session, chat_id: int) -> Body:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    return body
 
 
 def _day(day: date) -> str:
@@ -136,7 +128,7 @@ async def decision_log(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             parties = bodies.parties_of(session, body.partnership_id, active_only=False)
             by_id = {p.id: p for p in parties}
             found = decisions.search_decisions(session, body, query, parties=parties)
@@ -173,7 +165,7 @@ async def revisions(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             partnership = session.get(Partnership, body.partnership_id)
             assert partnership is not None and partnership.id is not None
             grouped = decisions.revisions_by_party(session, partnership.id)
@@ -193,7 +185,9 @@ async def revisions(update: Update, context: Context) -> None:
                 else:
                     lines.append("\n<b>" + _("All parties") + "</b>")
                 for decision, decided_by in rows:
-                    lines.append(decision_line(session, decided_by, decision, None, with_body=False))
+                    lines.append(
+                        decision_line(session, decided_by, decision, None, with_body=False)
+                    )
     except Refusal as refusal:
         await refuse(update, refusal)
         return
@@ -217,7 +211,7 @@ async def approve(update: Update, context: Context) -> None:
     user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             partnership = session.get(Partnership, body.partnership_id)
             assert partnership is not None
             role = role_in_body(
@@ -278,7 +272,7 @@ async def list_actions(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             text, keyboard = _actions_view(session, body)
     except Refusal as refusal:
         await refuse(update, refusal)
@@ -300,7 +294,7 @@ async def done_button(update: Update, context: Context) -> None:
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             role = role_in_body(session, body, query.from_user.id, svc.today(), is_chat_admin=admin)
             item, _owner = actions.mark_done(
                 session, body=body, item_id=int(raw_id), role=role, now=svc.now()
@@ -325,7 +319,7 @@ async def minute_taker(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             duty, person, party = documentation.next_minute_taker(session, body, today=svc.today())
             text = _minute_taker_text(body, duty, person, party)
     except Refusal as refusal:

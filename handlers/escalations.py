@@ -26,14 +26,13 @@ from handlers.common import (
     wake_dispatcher,
 )
 from services import escalations
+from services.chats import linked_body
 from services.errors import Refusal
 from services.meetings import zone_of
 from services.roles import role_in_body
-from storage import bodies
 from storage.db import transaction
 from storage.models import (
     AgendaItem,
-    Body,
     Escalation,
     Meeting,
     MeetingStatus,
@@ -52,15 +51,6 @@ STATUS_NAMES = {
     "on_agenda": N_("on the styrgrupp's agenda"),
     "decided": N_("decided, being reported back"),
 }
-
-
-def _body_of_chat(session: Session, chat_id: int) -> Body:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    return body
 
 
 def _published_meeting_of(session: Session, escalation: Escalation) -> int | None:
@@ -95,9 +85,9 @@ def _proposal_text(escalation: Escalation, proposer: Person | None) -> str:
     return (
         _("<b>Raise to the styrgrupp?</b> #{id}").format(id=escalation.id)
         + f"\n<blockquote>{esc(escalation.question)}</blockquote>\n"
-        + _("Proposed by {name}. The chair of the samverkansgrupp confirms with the button.").format(
-            name=who
-        )
+        + _(
+            "Proposed by {name}. The chair of the samverkansgrupp confirms with the button."
+        ).format(name=who)
     )
 
 
@@ -112,7 +102,7 @@ async def raise_question(update: Update, context: Context) -> None:
     user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             role = role_in_body(
                 session, body, user.id if user else None, svc.today(), is_chat_admin=admin
             )
@@ -151,13 +141,17 @@ def _outcome_text(session: Session, escalation: Escalation) -> str:
         return "\n".join(lines)
     if escalation.agenda_item_id is not None:
         lines.append(
-            _("It has been sent to the styrgrupp and is on the agenda of its next meeting. "
-              "Its decision will be posted here.")
+            _(
+                "It has been sent to the styrgrupp and is on the agenda of its next meeting. "
+                "Its decision will be posted here."
+            )
         )
     else:
         lines.append(
-            _("The styrgrupp's chat is not linked yet: the question is kept and sent as soon as "
-              "it is.")
+            _(
+                "The styrgrupp's chat is not linked yet: the question is kept and sent as soon as "
+                "it is."
+            )
         )
     return "\n".join(lines)
 
@@ -177,7 +171,7 @@ async def escalation_button(update: Update, context: Context) -> None:
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             role = role_in_body(session, body, query.from_user.id, svc.today(), is_chat_admin=admin)
             action = escalations.confirm if op == CONFIRM else escalations.withdraw
             result = action(
@@ -215,9 +209,7 @@ def _age(days: int) -> str:
 
 def _meeting_when(partnership: Partnership, starts_at: datetime) -> str:
     locale = "en" if current_language() == "en" else "sv"
-    return format_datetime(
-        starts_at, "d MMMM y HH:mm", tzinfo=zone_of(partnership), locale=locale
-    )
+    return format_datetime(starts_at, "d MMMM y HH:mm", tzinfo=zone_of(partnership), locale=locale)
 
 
 async def list_escalations(update: Update, context: Context) -> None:
@@ -228,7 +220,7 @@ async def list_escalations(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             partnership = session.get(Partnership, body.partnership_id)
             assert partnership is not None
             found = escalations.open_escalations(session, partnership, now=svc.now())

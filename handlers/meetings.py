@@ -45,6 +45,7 @@ from handlers.common import (
 )
 from handlers.dates import date_error_text
 from services import meetings as service
+from services.chats import linked_body_and_partnership
 from services.errors import Refusal
 from services.roles import Role, role_in_body
 from storage import bodies
@@ -100,7 +101,7 @@ _LOCKS_KEY, _WAITING_KEY = "meetings.edit_locks", "meetings.edit_waiting"
 
 
 def when_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """"torsdag 10 december 2026 kl. 14:00–15:30 (CET)" in the current language."""
+    """ "torsdag 10 december 2026 kl. 14:00–15:30 (CET)" in the current language."""
     lang = current_language()
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     pattern = _DATE_PATTERNS.get(lang, _DATE_PATTERNS["sv"])
@@ -143,9 +144,7 @@ def _header(partnership: Partnership, body: Body, meeting: Meeting, *, kind: str
         lines.append(_("<b>Kallelse</b>: {title}").format(title=title))
     lines.append(esc(partnership.name))
     lines.append(
-        _("<b>When:</b> {when}").format(
-            when=esc(when_text(meeting.starts_at, meeting.ends_at, tz))
-        )
+        _("<b>When:</b> {when}").format(when=esc(when_text(meeting.starts_at, meeting.ends_at, tz)))
     )
     place = esc(meeting.place) if meeting.place else esc(_("to be announced"))
     lines.append(_("<b>Where:</b> {place}").format(place=place))
@@ -205,9 +204,7 @@ def _rsvp_lines(summary: service.RsvpSummary) -> list[str]:
             shown += ", …"
         label = esc(_(ANSWER_LABELS[answer_value]))
         lines.append(f"{label} ({len(persons)})" + (f": {shown}" if shown else ""))
-    lines.append(
-        esc(_("Not answered yet: {count}").format(count=len(summary.unanswered)))
-    )
+    lines.append(esc(_("Not answered yet: {count}").format(count=len(summary.unanswered))))
     return lines
 
 
@@ -296,9 +293,7 @@ def _preview_keyboard(
             rows.append([InlineKeyboardButton(_("Restore"), callback_data=f"{prefix}:r")])
         else:
             rows.append([InlineKeyboardButton(_("Drop"), callback_data=f"{prefix}:x")])
-        rows.append(
-            [InlineKeyboardButton(_("Done"), callback_data=f"{AGENDA}:{meeting_id}:0:o")]
-        )
+        rows.append([InlineKeyboardButton(_("Done"), callback_data=f"{AGENDA}:{meeting_id}:0:o")])
         return InlineKeyboardMarkup(rows)
     row: list[InlineKeyboardButton] = []
     for number, item in enumerate(items, start=1):
@@ -451,9 +446,7 @@ async def refresh_kallelse(context: Context, meeting_id: int) -> None:
             with language(partnership.language):
                 _before, panel = kallelse_parts(session, partnership, body, meeting)
                 markup = (
-                    rsvp_keyboard(meeting_id)
-                    if meeting.status == MeetingStatus.PUBLISHED
-                    else None
+                    rsvp_keyboard(meeting_id) if meeting.status == MeetingStatus.PUBLISHED else None
                 )
             chat_id, message_id = body.chat_id, meeting.kallelse_message_id
         await _edit(context, chat_id, message_id, panel, markup)
@@ -464,20 +457,7 @@ async def refresh_kallelse(context: Context, meeting_id: int) -> None:
 # --- shared lookups -----------------------------------------------------------------------
 
 
-def _linked(session: Session, chat_id: int) -> tuple[Body, Partnership]:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    partnership = session.get(Partnership, body.partnership_id)
-    assert partnership is not None
-    return body, partnership
-
-
-def _role(
-    session: Session, body: Body, update: Update, context: Context, admin: bool
-) -> Role:
+def _role(session: Session, body: Body, update: Update, context: Context, admin: bool) -> Role:
     user = acting_user(update)
     return role_in_body(
         session, body, user.id if user else None, services(context).today(), is_chat_admin=admin
@@ -613,10 +593,12 @@ async def call_meeting(update: Update, context: Context) -> None:
     args = command_args(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             if not service.may_call(role):
-                raise Refusal(N_("Only the chair of this body or the administrator can call a meeting."))
+                raise Refusal(
+                    N_("Only the chair of this body or the administrator can call a meeting.")
+                )
             if not args:
                 raise Refusal(
                     N_("Say when, for example /kallelse 2026-12-10 14:00 Stadshuset, rum 3.")
@@ -664,7 +646,7 @@ async def choose_new_time(update: Update, context: Context) -> None:
     message = query.message if isinstance(query.message, Message) else None
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             command = _original_command(message, partnership, svc.now())
             meeting = service.call_meeting(
@@ -703,10 +685,12 @@ async def agenda_button(update: Update, context: Context) -> None:
     toast = ""
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             if not service.may_call(role):
-                raise Refusal(N_("Only the chair of this body or the administrator can change the agenda."))
+                raise Refusal(
+                    N_("Only the chair of this body or the administrator can change the agenda.")
+                )
             meeting = repo.get_meeting(session, meeting_id)
             if meeting is None or meeting.body_id != body.id:
                 raise Refusal(N_("This button is no longer valid."))
@@ -756,11 +740,9 @@ async def publish_button(update: Update, context: Context) -> None:
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
-            meeting = service.publish(
-                session, body=body, role=role, meeting_id=meeting_id, now=now
-            )
+            meeting = service.publish(session, body=body, role=role, meeting_id=meeting_id, now=now)
             with language(partnership.language):
                 before, panel = kallelse_parts(session, partnership, body, meeting)
                 data, name = _ics(session, partnership, body, meeting, now=now)
@@ -793,7 +775,9 @@ async def add_item(update: Update, context: Context) -> None:
     svc = services(context)
     user = acting_user(update)
     if user is None:
-        await reply(update, _("Write /punkt from your own account, so the others know who raised it."))
+        await reply(
+            update, _("Write /punkt from your own account, so the others know who raised it.")
+        )
         return
     text = (update.effective_message.text or "") if update.effective_message else ""
     parts = text.split(maxsplit=1)
@@ -801,7 +785,7 @@ async def add_item(update: Update, context: Context) -> None:
     refresh: int | None = None
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, False)
             added = service.add_item(session, body=body, role=role, text=title, now=svc.now())
             meeting = added.meeting
@@ -848,7 +832,7 @@ async def rsvp_button(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _linked(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = role_in_body(session, body, user.id, svc.today(), is_chat_admin=False)
             outcome = service.answer(
                 session, body=body, role=role, meeting_id=meeting_id, choice=choice, now=svc.now()
@@ -867,9 +851,7 @@ async def rsvp_button(update: Update, context: Context) -> None:
 # --- /moten -------------------------------------------------------------------------------
 
 
-def _meeting_line(
-    session: Session, partnership: Partnership, body: Body, meeting: Meeting
-) -> str:
+def _meeting_line(session: Session, partnership: Partnership, body: Body, meeting: Meeting) -> str:
     tz = service.zone_of(partnership)
     parts = [esc(when_text(meeting.starts_at, meeting.ends_at, tz))]
     if meeting.number is not None:
@@ -899,7 +881,7 @@ async def list_meetings(update: Update, context: Context) -> None:
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             assert body.id is not None
             upcoming = repo.upcoming_meetings(session, body.id, now)
             past = repo.past_meetings(session, body.id, now, limit=PAST_SHOWN)
@@ -931,10 +913,12 @@ async def reschedule(update: Update, context: Context) -> None:
     args = command_args(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             if not service.may_call(role):
-                raise Refusal(N_("Only the chair of this body or the administrator can move a meeting."))
+                raise Refusal(
+                    N_("Only the chair of this body or the administrator can move a meeting.")
+                )
             meeting = service.next_meeting(session, body, svc.now())
             if meeting is None:
                 raise Refusal(
@@ -999,7 +983,7 @@ async def _do_reschedule(
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             meeting, old = service.reschedule(
                 session,
@@ -1039,9 +1023,7 @@ async def _do_reschedule(
     if query is not None:
         await query.answer()
         if isinstance(query.message, Message):
-            await _edit(
-                context, chat.id, query.message.message_id, esc(short_when(when, tz)), None
-            )
+            await _edit(context, chat.id, query.message.message_id, esc(short_when(when, tz)), None)
     if preview is not None:
         await _send(context, chat.id, thread, [preview[0]], preview[1])
         return
@@ -1062,10 +1044,12 @@ async def cancel_meeting(update: Update, context: Context) -> None:
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             if not service.may_call(role):
-                raise Refusal(N_("Only the chair of this body or the administrator can cancel a meeting."))
+                raise Refusal(
+                    N_("Only the chair of this body or the administrator can cancel a meeting.")
+                )
             assert body.id is not None
             upcoming = repo.upcoming_meetings(session, body.id, svc.now())[:10]
             if not upcoming:
@@ -1086,7 +1070,11 @@ async def cancel_meeting(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        esc(_("Which meeting do you want to cancel? Everyone is told, and the invitation is withdrawn.")),
+        esc(
+            _(
+                "Which meeting do you want to cancel? Everyone is told, and the invitation is withdrawn."
+            )
+        ),
         reply_markup=InlineKeyboardMarkup(buttons),
     )
 
@@ -1106,7 +1094,7 @@ async def cancel_button(update: Update, context: Context) -> None:
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _linked(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = _role(session, body, update, context, admin)
             meeting, was_published = service.cancel(
                 session, body=body, role=role, meeting_id=meeting_id, now=now

@@ -24,26 +24,18 @@ from handlers.common import (
 )
 from handlers.dates import date_error_text
 from services import deadlines, members
+from services.chats import linked_body
 from services.errors import Refusal
 from services.partnerships import chair_term_months
 from services.roles import role_in_body
 from storage import bodies, people
 from storage.db import transaction
-from storage.models import Body, Partnership, Person
+from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
 
 CONFIRM, REJECT = "mc", "mr"
 CHAIR_DATE = "cd"
-
-
-def _body_of_chat(session, chat_id: int) -> Body:  # type: ignore[no-untyped-def]
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    return body
 
 
 async def iam(update: Update, context: Context) -> None:
@@ -59,7 +51,7 @@ async def iam(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             person = people.get_person_by_telegram_id(session, user.id)
             assert person is not None
             request = members.request_membership(
@@ -96,7 +88,7 @@ async def decide(update: Update, context: Context) -> None:
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             partnership = session.get(Partnership, body.partnership_id)
             assert partnership is not None
             today = svc.today()
@@ -137,7 +129,7 @@ async def list_members(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             assert body.id is not None
             confirmed = people.confirmed_members(session, body.id)
             pending = people.pending_members(session, body.id)
@@ -210,7 +202,7 @@ async def appoint_chair(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            _body_of_chat(session, chat.id)
+            linked_body(session, chat.id)
             target, rest = _target_user(update, session)
             if target is None:
                 raise Refusal(
@@ -276,7 +268,7 @@ async def _appoint(
     update: Update, context: Context, session, chat_id: int, target: Person, until: date | None
 ) -> str:  # type: ignore[no-untyped-def]
     svc = services(context)
-    body = _body_of_chat(session, chat_id)
+    body = linked_body(session, chat_id)
     partnership = session.get(Partnership, body.partnership_id)
     assert partnership is not None
     today = svc.today()

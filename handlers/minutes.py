@@ -48,6 +48,7 @@ from handlers.dates import date_error_text
 from handlers.meetings import item_title
 from services import actions, decisions, justering
 from services import minutes as service
+from services.chats import linked_body_and_partnership
 from services.errors import Refusal
 from services.roles import Role, role_in_body
 from storage import bodies, people
@@ -65,17 +66,6 @@ _LINE_REF = re.compile(r"#(\d+)")
 
 
 # --- shared lookups ----------------------------------------------------------------------------
-
-
-def _body(session: Session, chat_id: int) -> tuple[Body, Partnership]:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    partnership = session.get(Partnership, body.partnership_id)
-    assert partnership is not None
-    return body, partnership
 
 
 async def _role(update: Update, context: Context, session: Session, body: Body) -> Role:
@@ -286,7 +276,7 @@ async def start_meeting(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             chosen, unknown = _mentioned_people(session, message)
             if unknown:
@@ -326,7 +316,7 @@ async def attendance(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             meeting = service.open_meeting_of(session, body)
             if not service.may_lead(role, meeting):
@@ -370,7 +360,7 @@ async def attendance_button(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             service.set_attendance(
                 session,
@@ -402,7 +392,7 @@ async def justerare_button(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             today = _today(context, session, body)
             meeting = service.toggle_justerare(
@@ -423,7 +413,7 @@ async def next_item(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             position = service.next_item(session, body=body, role=role, now=svc.now())
             text = _position_text(session, body, position)
@@ -443,7 +433,7 @@ async def note(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             entry = service.record_note(
                 session,
@@ -467,7 +457,7 @@ async def decision(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             entry, recorded = service.record_decision(
                 session,
@@ -495,7 +485,7 @@ async def action(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             owner, rest = _person_from_entities(session, message)
             if owner is None:
@@ -561,7 +551,7 @@ async def _correct(update: Update, context: Context, *, strike: bool) -> None:
     new_text = None if strike else command_args(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             entry_id = _entry_of_reply(session, body, message, context.bot.id)
             today = _today(context, session, body)
@@ -665,7 +655,7 @@ async def end_meeting(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _body(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             open_meeting = service.open_meeting_of(session, body)
             if service.may_lead(role, open_meeting) and not open_meeting.justerare_person_ids:
@@ -696,7 +686,7 @@ async def regenerate(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _body(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             _meeting, record = justering.regenerate(
                 session, body=body, role=role, names=_names(partnership), now=svc.now()
@@ -716,13 +706,17 @@ async def amend(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _body(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             lang = _doc_language(partnership)
             with language(lang):
                 title = _("Amendment")
             _meeting, record = justering.amend(
-                session, body=body, role=role, text=command_args(context), title=title,
+                session,
+                body=body,
+                role=role,
+                text=command_args(context),
+                title=title,
                 now=svc.now(),
             )
             thread = _thread(message, body)
@@ -747,7 +741,7 @@ async def justering_button(update: Update, context: Context) -> None:
     approve = parts[2] == "a"
     try:
         with transaction(svc.session_factory) as session:
-            body, partnership = _body(session, chat.id)
+            body, partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             outcome = justering.justera(
                 session,
@@ -818,7 +812,7 @@ async def change_reason(update: Update, context: Context) -> None:
         if not reason:
             raise Refusal(N_("Write the reason after the command: /andring what should change."))
         with transaction(svc.session_factory) as session:
-            body, _partnership = _body(session, chat.id)
+            body, _partnership = linked_body_and_partnership(session, chat.id)
             role = await _role(update, context, session, body)
             row = justering.give_reason(session, body=body, role=role, reason=reason, now=svc.now())
             if row is None:
@@ -863,9 +857,7 @@ async def reason_reply(update: Update, context: Context) -> None:
 def pending_minutes_titles(session: Session, body: Body) -> Sequence[str]:
     """For the agenda: "SG 2026:3" for each closed meeting whose minutes are not approved."""
     assert body.id is not None
-    return [
-        service.meeting_label(body, m) for m in service.pending_minutes(session, body.id)
-    ]
+    return [service.meeting_label(body, m) for m in service.pending_minutes(session, body.id)]
 
 
 __all__ = [

@@ -26,9 +26,9 @@ from governance.timeparse import Ambiguous, Invalid, Parsed, parse_when
 from handlers.common import Context, acting_user, command_args, refuse, reply, services
 from handlers.dates import date_error_text
 from services import decisions, votes
+from services.chats import linked_body
 from services.errors import Refusal
 from services.roles import role_in_body
-from storage import bodies
 from storage import votes as repo
 from storage.db import transaction
 from storage.models import Body, Decision, Partnership, Vote
@@ -39,15 +39,6 @@ PREFIX = "vt"  # callback data "vt:<vote id>:<y|n|a|c>" – at most 3 + 1 + 19 +
 CLOSE = "c"
 SWEEP_SECONDS = 300
 _JOB = "vote-close:{}"
-
-
-def _body_of_chat(session: Session, chat_id: int) -> Body:
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is None:
-        raise Refusal(
-            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
-        )
-    return body
 
 
 def _partnership(session: Session, body: Body) -> Partnership:
@@ -142,7 +133,9 @@ async def _announce(bot: object, body: Body, closed: votes.Closed, language: str
     outcome = t(language, vote_texts.OUTCOME_NAMES[closed.tally.outcome])
     text = t(language, "The vote is closed: {outcome}.").format(outcome=outcome)
     if closed.decision_label:
-        text += " " + t(language, "Recorded as decision {label}.").format(label=closed.decision_label)
+        text += " " + t(language, "Recorded as decision {label}.").format(
+            label=closed.decision_label
+        )
     try:
         await bot.send_message(  # type: ignore[attr-defined]
             body.chat_id,
@@ -219,7 +212,7 @@ async def open_vote(update: Update, context: Context) -> None:
     question, bar, when = raw.rpartition("|") if "|" in raw else (raw, "", "")
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             zone = ZoneInfo(_partnership(session, body).timezone)
             closes_at = _deadline(when, svc.now(), zone) if bar and when.strip() else None
             role = role_in_body(session, body, user.id if user else None, svc.today(zone),
@@ -260,7 +253,7 @@ async def vote_button(update: Update, context: Context) -> None:
         return
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             role = role_in_body(session, body, query.from_user.id, svc.today(),
                                 is_chat_admin=False)  # fmt: skip
             cast = votes.cast_ballot(session, body=body, vote_id=vote_id, role=role,
@@ -288,7 +281,7 @@ async def _close(update: Update, context: Context, vote_id: int | None) -> None:
     user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
-            body = _body_of_chat(session, chat.id)
+            body = linked_body(session, chat.id)
             if vote_id is None:
                 vote_id = _vote_to_close(session, body, update)
             role = role_in_body(session, body, user.id if user else None, svc.today(),

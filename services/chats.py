@@ -32,6 +32,23 @@ class LinkResult:
     already_linked: bool
 
 
+def linked_body(session: Session, chat_id: int) -> Body:
+    """The body this chat is bound to; a polite refusal where none is."""
+    body = bodies.get_body_by_chat(session, chat_id)
+    if body is None:
+        raise Refusal(
+            N_("This chat is not linked to a partnership yet. An admin can link it with /koppla.")
+        )
+    return body
+
+
+def linked_body_and_partnership(session: Session, chat_id: int) -> tuple[Body, Partnership]:
+    body = linked_body(session, chat_id)
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    return body, partnership
+
+
 def parse_body_kind(text: str) -> BodyKind | None:
     return BODY_ALIASES.get(text.strip().casefold())
 
