@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -92,5 +94,10 @@ async def _resync_deadlines(context: CallbackContext) -> None:  # type: ignore[t
     from storage.db import transaction
 
     services: Services = context.bot_data["services"]
-    with transaction(services.session_factory) as session:
-        sync_all(session, now=services.now())
+
+    def resync() -> None:
+        with transaction(services.session_factory) as session:
+            sync_all(session, now=services.now())
+
+    # A job: off the event loop, so it never waits for a lock a handler holds.
+    await asyncio.to_thread(resync)

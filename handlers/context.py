@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -33,8 +35,13 @@ async def handle_once(update: Update, context: Context) -> None:
 
 async def forget_old_updates(context: Context) -> None:
     svc = services(context)
-    with transaction(svc.session_factory) as session:
-        updates.forget_old_updates(session, svc.now())
+
+    def forget() -> None:
+        with transaction(svc.session_factory) as session:
+            updates.forget_old_updates(session, svc.now())
+
+    # A job: off the event loop, so it never waits for a lock a handler holds (see votes.sweep).
+    await asyncio.to_thread(forget)
 
 
 async def remember_sender(update: Update, context: Context) -> None:

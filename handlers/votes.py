@@ -9,6 +9,7 @@ database decides, so a restart loses nothing).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -163,19 +164,28 @@ async def _after_close(bot: object, svc: Services, closed: votes.Closed) -> None
 async def close_due(bot: object, svc: Services, vote_ids: list[int] | None = None) -> int:
     """Close every open vote past its deadline (or those of ``vote_ids``); returns how many."""
     now = svc.now()
-    with transaction(svc.session_factory) as session:
-        due = [v.id for v in repo.overdue_votes(session, now) if v.id is not None]
+
+    def overdue() -> list[int]:
+        with transaction(svc.session_factory) as session:
+            return [v.id for v in repo.overdue_votes(session, now) if v.id is not None]
+
+    def settle(vote_id: int) -> votes.Closed | None:
+        with transaction(svc.session_factory) as session:
+            vote = repo.get_vote(session, vote_id)
+            body = session.get(Body, vote.body_id) if vote is not None else None
+            if body is None:
+                return None
+            return votes.settle_overdue(session, body=body, vote_id=vote_id, now=now,
+                                        wording=_wording(session, body))  # fmt: skip
+
+    # Jobs run beside update handlers on the event loop: their database work goes to a thread,
+    # so waiting for SQLite's write lock never blocks the loop the lock holder needs.
+    due = await asyncio.to_thread(overdue)
     if vote_ids is not None:
         due = [i for i in due if i in vote_ids]
     count = 0
     for vote_id in due:
-        closed = None
-        with transaction(svc.session_factory) as session:
-            vote = repo.get_vote(session, vote_id)
-            body = session.get(Body, vote.body_id) if vote is not None else None
-            if body is not None:
-                closed = votes.settle_overdue(session, body=body, vote_id=vote_id, now=now,
-                                              wording=_wording(session, body))  # fmt: skip
+        closed = await asyncio.to_thread(settle, vote_id)
         if closed is not None:
             count += 1
             await _after_close(bot, svc, closed)
@@ -192,9 +202,12 @@ async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     """At start-up and every few minutes: close overdue votes, schedule the others' jobs."""
     svc = services(context)
     await close_due(context.bot, svc)
-    with transaction(svc.session_factory) as session:
-        pending = [v for v in repo.open_votes(session) if v.closes_at is not None]
-    for vote in pending:
+
+    def open_with_deadline() -> list[Vote]:
+        with transaction(svc.session_factory) as session:
+            return [v for v in repo.open_votes(session) if v.closes_at is not None]
+
+    for vote in await asyncio.to_thread(open_with_deadline):
         _schedule_close(context.application, svc, vote)
 
 
