@@ -68,11 +68,11 @@ _LINE_REF = re.compile(r"#(\d+)")
 # --- shared lookups ----------------------------------------------------------------------------
 
 
-async def _role(update: Update, context: Context, session: Session, body: Body) -> Role:
+def _role(update: Update, context: Context, session: Session, body: Body, admin: bool) -> Role:
+    """`admin` is asked of Telegram before the transaction opens: no lock is held across it."""
     user = acting_user(update)
     if user is None:
         raise Refusal(N_("Write this from your own account, not anonymously."))
-    admin = await is_chat_admin(update, context)
     zone = service.zone_of(session, body)
     return role_in_body(session, body, user.id, services(context).today(zone), is_chat_admin=admin)
 
@@ -274,10 +274,11 @@ async def start_meeting(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             chosen, unknown = _mentioned_people(session, message)
             if unknown:
                 raise Refusal(
@@ -314,10 +315,11 @@ async def attendance(update: Update, context: Context) -> None:
     if chat is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             meeting = service.open_meeting_of(session, body)
             if not service.may_lead(role, meeting):
                 raise Refusal(
@@ -358,10 +360,11 @@ async def attendance_button(update: Update, context: Context) -> None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             service.set_attendance(
                 session,
                 body=body,
@@ -390,10 +393,11 @@ async def justerare_button(update: Update, context: Context) -> None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             today = _today(context, session, body)
             meeting = service.toggle_justerare(
                 session, body=body, role=role, meeting_id=ids[0], person_id=ids[1], today=today
@@ -411,10 +415,11 @@ async def next_item(update: Update, context: Context) -> None:
     if chat is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             position = service.next_item(session, body=body, role=role, now=svc.now())
             text = _position_text(session, body, position)
     except Refusal as refusal:
@@ -431,10 +436,11 @@ async def note(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             entry = service.record_note(
                 session,
                 body=body,
@@ -455,10 +461,11 @@ async def decision(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             entry, recorded = service.record_decision(
                 session,
                 body=body,
@@ -483,10 +490,11 @@ async def action(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             owner, rest = _person_from_entities(session, message)
             if owner is None:
                 raise Refusal(
@@ -549,10 +557,11 @@ async def _correct(update: Update, context: Context, *, strike: bool) -> None:
         return
     svc = services(context)
     new_text = None if strike else command_args(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             entry_id = _entry_of_reply(session, body, message, context.bot.id)
             today = _today(context, session, body)
         if entry_id is None:
@@ -653,27 +662,32 @@ async def end_meeting(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
+    choose: tuple[str, InlineKeyboardMarkup | None] | None = None
     try:
         with transaction(svc.session_factory) as session:
             body, partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             open_meeting = service.open_meeting_of(session, body)
             if service.may_lead(role, open_meeting) and not open_meeting.justerare_person_ids:
                 # No justerare yet: offer the present members as buttons, and close nothing.
-                text, keys = _justerare_view(
+                choose = _justerare_view(
                     session, body, open_meeting, _today(context, session, body)
                 )
-                await reply(update, _("Choose the justerare before closing the meeting."))
-                await reply(update, text, reply_markup=keys)
-                return
-            meeting = service.end_meeting(session, body=body, role=role, now=svc.now())
-            record = justering.create_draft(
-                session, meeting=meeting, names=_names(partnership), now=svc.now()
-            )
-            lang = _doc_language(partnership)
-            thread = _thread(message, body)
+            else:
+                meeting = service.end_meeting(session, body=body, role=role, now=svc.now())
+                record = justering.create_draft(
+                    session, meeting=meeting, names=_names(partnership), now=svc.now()
+                )
+                lang = _doc_language(partnership)
+                thread = _thread(message, body)
     except Refusal as refusal:
         await refuse(update, refusal)
+        return
+    if choose is not None:
+        text, keys = choose
+        await reply(update, _("Choose the justerare before closing the meeting."))
+        await reply(update, text, reply_markup=keys)
         return
     await reply(update, _("The meeting is closed. Here is the draft of the minutes."))
     await _post_protokoll(context, chat.id, thread, record, lang, with_buttons=True)
@@ -684,10 +698,11 @@ async def regenerate(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             _meeting, record = justering.regenerate(
                 session, body=body, role=role, names=_names(partnership), now=svc.now()
             )
@@ -704,10 +719,11 @@ async def amend(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             lang = _doc_language(partnership)
             with language(lang):
                 title = _("Amendment")
@@ -739,10 +755,11 @@ async def justering_button(update: Update, context: Context) -> None:
         return
     svc = services(context)
     approve = parts[2] == "a"
+    admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
             body, partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             outcome = justering.justera(
                 session,
                 body=body,
@@ -808,12 +825,13 @@ async def change_reason(update: Update, context: Context) -> None:
         return
     reason = command_args(context)
     svc = services(context)
+    admin = await is_chat_admin(update, context)
     try:
         if not reason:
             raise Refusal(N_("Write the reason after the command: /andring what should change."))
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
-            role = await _role(update, context, session, body)
+            role = _role(update, context, session, body, admin)
             row = justering.give_reason(session, body=body, role=role, reason=reason, now=svc.now())
             if row is None:
                 raise Refusal(N_("Only the chair and the justerare can approve these minutes."))
