@@ -44,15 +44,15 @@ if str(ROOT) not in sys.path:
 from telegram.constants import ParseMode  # noqa: E402
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults  # noqa: E402
 
-from bot import reminder_texts  # noqa: E402
 from bot.app import make_services  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.dispatcher import ReminderDispatcher  # noqa: E402
-from bot.services import system_clock  # noqa: E402
+from delivery import renderers as reminder_texts  # noqa: E402
+from delivery.dispatcher import ReminderDispatcher  # noqa: E402
 from storage import reminders as repo  # noqa: E402
 from storage.db import make_engine, make_session_factory, transaction  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.reminders import ReminderSpec  # noqa: E402
+from storage.runtime import system_clock  # noqa: E402
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 WORKER = ROOT / "bench" / "reminder_worker.py"
@@ -206,8 +206,10 @@ def line(label: str, value: str, beside: str) -> None:
 async def bench_fanout(fake: FakeServer, work: Path, args: argparse.Namespace) -> None:
     count, chats, rate = args.reminders, args.chats, args.rate
     ideal = count / rate
-    print(f"(a) {count} due reminders to {chats} chats, rate limit {rate:.0f} msg/s, "
-          f"concurrency {args.concurrency}")
+    print(
+        f"(a) {count} due reminders to {chats} chats, rate limit {rate:.0f} msg/s, "
+        f"concurrency {args.concurrency}"
+    )
 
     # Baseline: the same Bot, limiter and concurrency, no database.
     settings = settings_for(f"sqlite:///{work / 'raw.sqlite3'}", fake.base_url, rate)
@@ -245,13 +247,22 @@ async def bench_fanout(fake: FakeServer, work: Path, args: argparse.Namespace) -
     await fake.ask("reset")
 
     line("ideal (the rate limit)", f"{ideal:.2f} s", f"{count / ideal:.0f} msg/s" if ideal else "")
-    line("raw send loop, no database (baseline)", f"{raw:.2f} s",
-         f"{count / raw:.0f} msg/s, ratio to ideal {raw / ideal:.2f}, sent {raw_stats['sent']}")
-    line("dispatcher (claim, send, record)", f"{elapsed:.2f} s",
-         f"{count / elapsed:.0f} msg/s, ratio to ideal {elapsed / ideal:.2f} (target <= 1.10)")
+    line(
+        "raw send loop, no database (baseline)",
+        f"{raw:.2f} s",
+        f"{count / raw:.0f} msg/s, ratio to ideal {raw / ideal:.2f}, sent {raw_stats['sent']}",
+    )
+    line(
+        "dispatcher (claim, send, record)",
+        f"{elapsed:.2f} s",
+        f"{count / elapsed:.0f} msg/s, ratio to ideal {elapsed / ideal:.2f} (target <= 1.10)",
+    )
     line("dispatcher / raw loop", f"{elapsed / raw:.2f}", "its own cost over the bare sends")
-    line("sent / distinct / twice", f"{stats['sent']}/{stats['distinct']}/{stats['twice']}",
-         f"rows {states}, report sent {report.sent}")
+    line(
+        "sent / distinct / twice",
+        f"{stats['sent']}/{stats['distinct']}/{stats['twice']}",
+        f"rows {states}, report sent {report.sent}",
+    )
 
 
 # -- (b) start-up -------------------------------------------------------------------------------
@@ -287,11 +298,19 @@ async def bench_startup(fake: FakeServer, work: Path, args: argparse.Namespace) 
     filled = time.perf_counter() - filling
     base = (await run_worker(empty, fake.base_url, "--once"))[-2]
     loaded = (await run_worker(full, fake.base_url, "--once"))[-2]
-    line("empty database (baseline)", f"{base['seconds']:.2f} s", f"peak RSS {base['rss_mb']:.0f} MB")
-    line(f"{count} future reminders", f"{loaded['seconds']:.2f} s",
-         f"peak RSS {loaded['rss_mb']:.0f} MB (targets <= 3 s, <= 200 MB)")
-    line("difference", f"{loaded['seconds'] - base['seconds']:+.2f} s",
-         f"{loaded['rss_mb'] - base['rss_mb']:+.1f} MB; next due {loaded['next_due_at']}")
+    line(
+        "empty database (baseline)", f"{base['seconds']:.2f} s", f"peak RSS {base['rss_mb']:.0f} MB"
+    )
+    line(
+        f"{count} future reminders",
+        f"{loaded['seconds']:.2f} s",
+        f"peak RSS {loaded['rss_mb']:.0f} MB (targets <= 3 s, <= 200 MB)",
+    )
+    line(
+        "difference",
+        f"{loaded['seconds'] - base['seconds']:+.2f} s",
+        f"{loaded['rss_mb'] - base['rss_mb']:+.1f} MB; next due {loaded['next_due_at']}",
+    )
     line("(scheduling them took)", f"{filled:.2f} s", f"{count / filled:.0f} rows/s via schedule()")
 
 
@@ -306,8 +325,15 @@ async def bench_kill(fake: FakeServer, work: Path, args: argparse.Namespace) -> 
     fill(db_url, echo_specs(count, args.chats, now - timedelta(seconds=1), "kill"), now)
     common = ("--rate", str(rate), "--lease", "3")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(WORKER), "--db", db_url, "--base-url", fake.base_url, *common,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        str(WORKER),
+        "--db",
+        db_url,
+        "--base-url",
+        fake.base_url,
+        *common,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     while True:  # polling another process: there is no event to wait on
         if (await fake.ask("stats"))["sent"] >= count * 0.4:
@@ -330,8 +356,11 @@ async def bench_kill(fake: FakeServer, work: Path, args: argparse.Namespace) -> 
     lost = count - final["distinct"]
     line("sent when killed", f"{at_kill['sent']}", f"rows then: {states_at_kill}")
     line("lost (target 0)", f"{lost}", f"rows now: {states}")
-    line("sent twice", f"{final['twice']}",
-         f"at most the {states_at_kill.get('claimed', 0)} claimed (in flight) when killed")
+    line(
+        "sent twice",
+        f"{final['twice']}",
+        f"at most the {states_at_kill.get('claimed', 0)} claimed (in flight) when killed",
+    )
     line("restart to all sent", f"{took:.2f} s", "includes waiting out the 3 s lease")
     await fake.ask("reset")
 
@@ -350,8 +379,10 @@ async def main(args: argparse.Namespace) -> None:
                 await bench_kill(fake, work, args)
     finally:
         await fake.stop()
-    print(f"total {time.perf_counter() - started:.1f} s (python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs)")
+    print(
+        f"total {time.perf_counter() - started:.1f} s (python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs)"
+    )
 
 
 def parse() -> argparse.Namespace:

@@ -26,11 +26,11 @@ if str(ROOT) not in sys.path:
 from telegram.constants import ParseMode  # noqa: E402
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults  # noqa: E402
 
-from bot import reminder_texts  # noqa: E402
 from bot.app import make_services  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.dispatcher import ReminderDispatcher  # noqa: E402
-from bot.services import system_clock  # noqa: E402
+from delivery import renderers as reminder_texts  # noqa: E402
+from delivery.dispatcher import ReminderDispatcher  # noqa: E402
+from storage.runtime import system_clock  # noqa: E402
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ECHO_KIND = "bench.echo"

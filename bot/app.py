@@ -15,18 +15,18 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.services import Clock, Services, system_clock
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
+from storage.runtime import Clock, Runtime, system_clock
 
 
 def make_services(
     settings: Settings, *, clock: Clock = system_clock, migrate: bool = True
-) -> Services:
+) -> Runtime:
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    return Services(
+    return Runtime(
         settings=settings, engine=engine, session_factory=make_session_factory(engine), clock=clock
     )
 
@@ -36,7 +36,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     from services.deadlines import sync_all
     from storage.db import transaction
 
-    services: Services = application.bot_data["services"]
+    services: Runtime = application.bot_data["services"]
     # The file or the calendar may have moved on while the bot was down: bring every
     # partnership's deadline reminders up to date before the dispatcher's first run.
     with transaction(services.session_factory) as session:
@@ -46,7 +46,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 def build_application(
     settings: Settings,
-    services: Services,
+    services: Runtime,
     *,
     update_processor: BaseUpdateProcessor | None = None,
     with_dispatcher: bool = True,
@@ -77,7 +77,7 @@ def build_application(
     application.bot_data["services"] = services
     register_handlers(application)
     if with_dispatcher:
-        from bot.dispatcher import install_dispatcher
+        from delivery.dispatcher import install_dispatcher
 
         install_dispatcher(application)
         if application.job_queue is not None:
@@ -93,7 +93,7 @@ async def _resync_deadlines(context: CallbackContext) -> None:  # type: ignore[t
     from services.deadlines import sync_all
     from storage.db import transaction
 
-    services: Services = context.bot_data["services"]
+    services: Runtime = context.bot_data["services"]
 
     def resync() -> None:
         with transaction(services.session_factory) as session:

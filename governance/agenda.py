@@ -180,9 +180,7 @@ def move(
 
 def set_dropped(entries: Sequence[AgendaEntry], ref: int, dropped: bool) -> list[AgendaEntry]:
     """Drop or restore an item; locked items are returned unchanged."""
-    return [
-        replace(e, dropped=dropped) if e.ref == ref and can_drop(e) else e for e in entries
-    ]
+    return [replace(e, dropped=dropped) if e.ref == ref and can_drop(e) else e for e in entries]
 
 
 def visible(entries: Sequence[AgendaEntry]) -> list[AgendaEntry]:

@@ -140,7 +140,9 @@ def format_field(loc: Loc) -> str:
     return out
 
 
-def _issue(filename: str, lines: dict[Loc, int], loc: Loc, message: str, code: str) -> PartnershipIssue:
+def _issue(
+    filename: str, lines: dict[Loc, int], loc: Loc, message: str, code: str
+) -> PartnershipIssue:
     line = 1
     for end in range(len(loc), 0, -1):
         if loc[:end] in lines:
@@ -228,8 +230,10 @@ def _cross_checks(spec: PartnershipSpec) -> Iterator[tuple[Loc, str, str]]:
     # Org numbers are checked by their own rule (which also refuses a personnummer).
     for loc, value in _texts(spec, ()):
         if loc[-1] != "org_number" and _personnummer_check(value):
-            yield loc, "personal_identity_number", (
-                "looks like a personnummer; the file must not hold data about individuals"
+            yield (
+                loc,
+                "personal_identity_number",
+                ("looks like a personnummer; the file must not hold data about individuals"),
             )
 
 

@@ -71,14 +71,14 @@ def _to_clock(value: Any) -> Any:
         return value
     if isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", value):
         return time.fromisoformat(value)
-    raise PydanticCustomError("clock_format", "expected a time of day such as \"09:00\"")
+    raise PydanticCustomError("clock_format", 'expected a time of day such as "09:00"')
 
 
 def _check_month_day(value: str) -> str:
     match = re.fullmatch(r"(\d{2})-(\d{2})", value)
     # 2000 is a leap year, so "02-29" is accepted.
     if not match or not _valid_date(2000, int(match[1]), int(match[2])):
-        raise PydanticCustomError("month_day_format", "expected a month and day such as \"12-31\"")
+        raise PydanticCustomError("month_day_format", 'expected a month and day such as "12-31"')
     return value
 
 
@@ -104,7 +104,7 @@ _OFFSET_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
 def offset_to_timedelta(offset: str) -> timedelta:
-    """"7d" -> 7 days, "1h" -> 1 hour, "30m" -> 30 minutes."""
+    """ "7d" -> 7 days, "1h" -> 1 hour, "30m" -> 30 minutes."""
     return timedelta(**{_OFFSET_UNITS[offset[-1]]: int(offset[:-1])})
 
 
@@ -290,7 +290,7 @@ class Voting(_Model):
     def _only_per_party(cls, value: dict[str, int], info: ValidationInfo) -> dict[str, int]:
         if value and info.data.get("rule") == "per_representative":
             raise PydanticCustomError(
-                "designated_needs_per_party", "only meaningful with rule = \"per_party\""
+                "designated_needs_per_party", 'only meaningful with rule = "per_party"'
             )
         return value
 
@@ -339,10 +339,10 @@ class Documentation(_Model):
     def _rotation_iff_rotating(cls, value: str | None, info: ValidationInfo) -> str | None:
         duty = info.data.get("duty")
         if duty == "rotating_party" and value is None:
-            raise PydanticCustomError("rotation_missing", "required when duty = \"rotating_party\"")
+            raise PydanticCustomError("rotation_missing", 'required when duty = "rotating_party"')
         if duty is not None and duty != "rotating_party" and value is not None:
             raise PydanticCustomError(
-                "rotation_unexpected", "only meaningful when duty = \"rotating_party\""
+                "rotation_unexpected", 'only meaningful when duty = "rotating_party"'
             )
         return value
 
@@ -408,7 +408,9 @@ class Renewal(_Model):
 def _required_for(value: Any, info: ValidationInfo, kind: str) -> Any:
     actual = info.data.get("kind")
     if actual == kind and value is None:
-        raise PydanticCustomError("required_for_kind", "required when kind = {kind!r}", {"kind": kind})
+        raise PydanticCustomError(
+            "required_for_kind", "required when kind = {kind!r}", {"kind": kind}
+        )
     if actual is not None and actual != kind and value is not None:
         raise PydanticCustomError(
             "unexpected_for_kind", "only meaningful when kind = {kind!r}", {"kind": kind}
@@ -492,9 +494,13 @@ class Statistics(_Model):
     @classmethod
     def _top_needs_country(cls, value: int | None, info: ValidationInfo) -> int | None:
         metrics = info.data.get("metrics")
-        if value is not None and metrics is not None and "visitors_by_country_of_origin" not in metrics:
+        if (
+            value is not None
+            and metrics is not None
+            and "visitors_by_country_of_origin" not in metrics
+        ):
             raise PydanticCustomError(
-                "top_without_country", "needs \"visitors_by_country_of_origin\" in metrics"
+                "top_without_country", 'needs "visitors_by_country_of_origin" in metrics'
             )
         return value
 

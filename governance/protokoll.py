@@ -1,8 +1,8 @@
-"""The minutes (protokoll) of a meeting as one immutable model, its content hash, and renderers.
+"""The minutes (protokoll) of a meeting as one immutable model, its content hash, and its view.
 
-One source, three outputs: `to_telegram_html` (chat message chunks), `to_pdf` and `to_docx` (the
-files the city puts in its records system). All three lay out the same `Section` view built by
-`document_view`, so they cannot drift apart. Document labels live in `labels(language)`; the
+`document_view` gives every string of the document in reading order; `views.protokoll` lays it
+out three ways (chat message chunks, PDF and DOCX, the files the city puts in its records
+system), so they cannot drift apart. Document labels live in `labels(language)`; the
 city files Swedish minutes, so "sv" is the default, "en" exists for a later English variant.
 
 Hashing: `canonical_json` is the whole model (sorted keys, ISO dates, no whitespace variance) and
@@ -23,8 +23,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from governance.textsplit import MESSAGE_LIMIT, escape, split_html
-
 __all__ = [
     "FORMAT_VERSION",
     "ActionItem",
@@ -42,9 +40,6 @@ __all__ = [
     "labels",
     "lock",
     "start_amendment",
-    "to_docx",
-    "to_pdf",
-    "to_telegram_html",
     "verify",
 ]
 
@@ -457,57 +452,3 @@ def document_view(p: Protokoll, language: str = "sv") -> View:
         else None,
         amendment_line=f"{lab['amendment_of']}: {p.amendment_of}" if p.amendment_of else None,
     )
-
-
-# --- renderers ---------------------------------------------------------------------------------
-
-
-def to_telegram_html(p: Protokoll, language: str = "sv", limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The protokoll as Telegram-HTML messages, each at most `limit` long (user text escaped)."""
-    v = document_view(p, language)
-    e = escape
-    lab = v.labels
-    blocks: list[str] = []
-    title = f"<b>{e(v.title)}</b>"
-    if v.draft:
-        title += f" – <b>{e(lab['draft'])}</b>"
-    head = [title, f"<b>{e(v.body)}</b>", e(v.partnership)]
-    if v.amendment_line:
-        head.append(f"<i>{e(v.amendment_line)}</i>")
-    head += [f"{e(k)}: {e(val)}" for k, val in v.meta]
-    blocks.append("\n".join(head))
-    for heading, rows in ((lab["present"], v.present), (lab["absent"], v.absent)):
-        if rows:
-            lines = [f"<b>{e(heading)}</b>"]
-            lines += [f"{e(party)}: {e(people)}" for party, people in rows]
-            blocks.append("\n".join(lines))
-    blocks.append("\n".join(f"{e(role)}: {e(name)}" for role, name in v.roles if name))
-    for s in v.sections:
-        lines = [f"<b>{e(s.heading)}</b>"]
-        lines += [e(note) for note in s.notes]
-        for label, text in s.decisions:
-            lines.append(f"<b>{e(lab['decision'])} {e(label)}:</b> {e(text)}")
-        blocks.append("\n".join(lines))
-    if v.actions:
-        lines = [f"<b>{e(lab['actions'])}</b>"]
-        for (owner, due, task, status), item in zip(v.actions, p.action_items, strict=True):
-            when = f" – {e(lab['due'].lower())} {e(due)}" if item.due else ""
-            lines.append(f"• {e(owner)}{when}: {e(task)} ({e(status)})")
-        blocks.append("\n".join(lines))
-    if v.hash_line:
-        blocks.append(f"<code>{e(v.hash_line)}</code>")
-    return split_html("\n\n".join(blocks), limit)
-
-
-def to_pdf(p: Protokoll, language: str = "sv") -> bytes:
-    """The protokoll as a PDF (A4, fpdf2); see `governance.protokoll_render_pdf`."""
-    from governance.protokoll_render_pdf import render_pdf
-
-    return render_pdf(document_view(p, language), p.date)
-
-
-def to_docx(p: Protokoll, language: str = "sv") -> bytes:
-    """The protokoll as a Word document (python-docx); see `governance.protokoll_render_docx`."""
-    from governance.protokoll_render_docx import render_docx
-
-    return render_docx(document_view(p, language), p.date)

@@ -255,8 +255,10 @@ def truncate_plain(text: str, limit: int, ellipsis: str = "…") -> str:
         used += width
         cut = index + 1
     # Do not leave a combining mark or joiner orphaned at the end.
-    while cut > 0 and cut < len(line) and (
-        _clings_to_previous(line[cut]) or line[cut - 1] in _JOINERS
+    while (
+        cut > 0
+        and cut < len(line)
+        and (_clings_to_previous(line[cut]) or line[cut - 1] in _JOINERS)
     ):
         cut -= 1
     return line[:cut].rstrip() + ellipsis

@@ -7,7 +7,6 @@ import logging
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.error import TelegramError
 
-from bot.i18n import _
 from handlers.common import (
     Context,
     acting_user,
@@ -20,6 +19,7 @@ from handlers.common import (
     services,
     wake_dispatcher,
 )
+from i18n import _
 from services import chats, deadlines, escalations
 from services.errors import Refusal
 from storage.db import transaction

@@ -11,11 +11,11 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n import _
-from bot.services import Services
 from governance.textsplit import split_html, truncate_plain
+from i18n import _
 from services.errors import Refusal
 from storage.models import Person
+from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ ANONYMOUS_ADMIN_ID = 1087968824
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def services(context: Context) -> Services:
+def services(context: Context) -> Runtime:
     return context.bot_data["services"]  # type: ignore[no-any-return]
 
 
@@ -106,7 +106,7 @@ async def is_chat_admin(update: Update, context: Context) -> bool:
 async def wake_dispatcher(context: Context) -> None:
     """Something is due now (a posted-back decision, a linked chat's reminders): send it soon
     rather than at the dispatcher's next safety run."""
-    from bot.dispatcher import get_dispatcher
+    from delivery.dispatcher import get_dispatcher
 
     dispatcher = get_dispatcher(context.bot_data)
     if dispatcher is not None:

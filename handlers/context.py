@@ -7,9 +7,9 @@ import asyncio
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import _, pick_language, set_language
 from governance.personnummer import contains_personal_identity_number
 from handlers.common import Context, acting_user, reply, services
+from i18n import _, pick_language, set_language
 from storage import bodies, people, updates
 from storage.db import transaction
 from storage.models import Partnership

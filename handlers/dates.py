@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from i18n import N_
 
 DATE_ERRORS = {
     "empty": N_("Write a date, for example 2026-12-10 or 10/12."),

@@ -9,8 +9,6 @@ from datetime import date
 from sqlmodel import Session
 from telegram import Update
 
-from bot import deadline_texts
-from bot.i18n import N_, _, current_language
 from governance.deadlines import Deadline
 from handlers.common import (
     Context,
@@ -23,6 +21,7 @@ from handlers.common import (
     services,
     wake_dispatcher,
 )
+from i18n import N_, _, current_language
 from services import deadlines as service
 from services.chats import linked_body_and_partnership
 from services.errors import Refusal
@@ -31,6 +30,7 @@ from storage import bodies
 from storage import deadline_facts as facts_repo
 from storage.db import transaction
 from storage.models import Body
+from views import deadline_reminders as deadline_texts
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,6 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import decision_texts  # importing it also registers the reminder renderers
-from bot.i18n import N_, _, current_language
 from governance.decision_input import CADENCE_CHANGE
 from governance.textsplit import truncate_plain
 from handlers.common import (
@@ -26,6 +24,7 @@ from handlers.common import (
     reply,
     services,
 )
+from i18n import N_, _, current_language
 from services import actions, decisions, documentation
 from services.chats import linked_body
 from services.errors import Refusal
@@ -34,6 +33,9 @@ from storage import bodies
 from storage import meetings as meeting_repo
 from storage.db import transaction
 from storage.models import ActionItem, Body, Decision, Meeting, Partnership, Party, Person
+from views import (
+    decision_reminders as decision_texts,  # importing it also registers the reminder renderers
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.i18n import _
 from handlers.common import Context
+from i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,6 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import escalation_texts  # noqa: F401  (registers the escalation renderers)
-from bot.i18n import N_, _, current_language
 from governance.textsplit import truncate_plain
 from handlers.common import (
     Context,
@@ -25,6 +23,7 @@ from handlers.common import (
     services,
     wake_dispatcher,
 )
+from i18n import N_, _, current_language
 from services import escalations
 from services.chats import linked_body
 from services.errors import Refusal
@@ -39,6 +38,7 @@ from storage.models import (
     Partnership,
     Person,
 )
+from views import escalation_reminders as escalation_texts  # noqa: F401  (registers the escalation renderers)
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Chat, Update
 
-from bot.i18n import _, current_language
 from handlers.common import Context, acting_user, esc, is_chat_admin, reply, services
+from i18n import _, current_language
 from services.roles import role_in_body
 from storage import bodies
 from storage.db import transaction

@@ -27,9 +27,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.i18n import N_, _, current_language, language
 from governance import agenda as rules
-from governance.ics import meeting_ics
 from governance.textsplit import split_html, truncate_plain
 from governance.timeparse import Ambiguous, Invalid, parse_when_prefix
 from handlers.common import (
@@ -44,6 +42,7 @@ from handlers.common import (
     services,
 )
 from handlers.dates import date_error_text
+from i18n import N_, _, current_language, language
 from services import meetings as service
 from services.chats import linked_body_and_partnership
 from services.errors import Refusal
@@ -60,6 +59,7 @@ from storage.models import (
     Person,
     RsvpAnswer,
 )
+from views.ics import meeting_ics
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import TelegramError
 
-from bot.i18n import N_, _
 from governance.timeparse import AmbiguousDate, Invalid, parse_date
 from handlers.common import (
     Context,
@@ -23,6 +22,7 @@ from handlers.common import (
     services,
 )
 from handlers.dates import date_error_text
+from i18n import N_, _
 from services import deadlines, members
 from services.chats import linked_body
 from services.errors import Refusal

@@ -27,7 +27,6 @@ from telegram import (
 )
 from telegram.error import BadRequest, TelegramError
 
-from bot.i18n import N_, _, language
 from governance import agenda as rules
 from governance import protokoll as doc
 from governance.textsplit import truncate_plain
@@ -46,6 +45,7 @@ from handlers.common import (
 )
 from handlers.dates import date_error_text
 from handlers.meetings import item_title
+from i18n import N_, _, language
 from services import actions, decisions, justering
 from services import minutes as service
 from services.chats import linked_body_and_partnership
@@ -55,6 +55,7 @@ from storage import bodies, people
 from storage import minutes as repo
 from storage.db import transaction
 from storage.models import Body, Meeting, Partnership, Person, ProtokollRecord
+from views import protokoll as protokoll_view
 
 log = logging.getLogger(__name__)
 
@@ -634,18 +635,18 @@ async def _post_protokoll(
 ) -> None:
     """The protokoll as chat messages, PDF and DOCX (drafts), then the justering buttons."""
     p = service.model_of(record.content)
-    for chunk in doc.to_telegram_html(p, lang):
+    for chunk in protokoll_view.to_telegram_html(p, lang):
         await context.bot.send_message(chat_id, chunk, message_thread_id=thread_id)
     stem = _file_stem(record, p)
     await context.bot.send_document(
         chat_id,
-        document=InputFile(doc.to_pdf(p, lang), filename=f"{stem}.pdf"),
+        document=InputFile(protokoll_view.to_pdf(p, lang), filename=f"{stem}.pdf"),
         message_thread_id=thread_id,
     )
     if record.status != "final":
         await context.bot.send_document(
             chat_id,
-            document=InputFile(doc.to_docx(p, lang), filename=f"{stem}.docx"),
+            document=InputFile(protokoll_view.to_docx(p, lang), filename=f"{stem}.docx"),
             message_thread_id=thread_id,
         )
     if with_buttons:
@@ -813,7 +814,7 @@ async def justering_button(update: Update, context: Context) -> None:
     p = service.model_of(record.content)
     await context.bot.send_document(
         chat.id,
-        document=InputFile(doc.to_pdf(p, lang), filename=f"{_file_stem(record, p)}.pdf"),
+        document=InputFile(protokoll_view.to_pdf(p, lang), filename=f"{_file_stem(record, p)}.pdf"),
         message_thread_id=thread,
     )
 

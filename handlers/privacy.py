@@ -5,12 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 
-from bot.i18n import N_, _
 from handlers.common import Context, acting_user, command_args, refuse, reply, services
+from i18n import N_, _
 from services import privacy
 from services.errors import Refusal
 from storage import bodies, people
 from storage.db import transaction
+from views import protokoll as protokoll_view
 
 ERASE = "fm"
 
@@ -30,12 +31,14 @@ async def export(update: Update, context: Context) -> None:
         elif command_args(context):
             partnership = bodies.get_partnership_by_diarienummer(session, command_args(context))
         if partnership is None or partnership.id is None:
-            await reply(update, _("Write /export in a linked group, or /export <diarienummer> here."))
+            await reply(
+                update, _("Write /export in a linked group, or /export <diarienummer> here.")
+            )
             return
         if user is None or not people.is_administrator(session, partnership.id, user.id):
             await reply(update, _("Only the partnership's administrator can export it."))
             return
-        data, filename = privacy.export_partnership(session, partnership)
+        data, filename = privacy.export_partnership(session, partnership, protokoll_view.to_pdf)
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     await context.bot.send_document(

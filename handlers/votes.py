@@ -19,13 +19,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import vote_texts
-from bot.i18n import N_, _, current_language, t
-from bot.services import Services
 from governance.reminder_times import local_instant
 from governance.timeparse import Ambiguous, Invalid, Parsed, parse_when
 from handlers.common import Context, acting_user, command_args, refuse, reply, services
 from handlers.dates import date_error_text
+from i18n import N_, _, current_language, t
 from services import decisions, votes
 from services.chats import linked_body
 from services.errors import Refusal
@@ -33,6 +31,8 @@ from services.roles import role_in_body
 from storage import votes as repo
 from storage.db import transaction
 from storage.models import Body, Decision, Partnership, Vote
+from storage.runtime import Runtime
+from views import vote_reminders as vote_texts
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def _deadline(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     return parsed.at
 
 
-def _schedule_close(application: Application | None, svc: Services, vote: Vote) -> None:  # type: ignore[type-arg]
+def _schedule_close(application: Application | None, svc: Runtime, vote: Vote) -> None:  # type: ignore[type-arg]
     """A job at the deadline; the sweep and the first touch are the backstops."""
     if application is None or application.job_queue is None or vote.closes_at is None:
         return
@@ -149,7 +149,7 @@ async def _announce(bot: object, body: Body, closed: votes.Closed, language: str
         log.warning("could not announce vote %s: %s", closed.vote.id, type(exc).__name__)
 
 
-async def _after_close(bot: object, svc: Services, closed: votes.Closed) -> None:
+async def _after_close(bot: object, svc: Runtime, closed: votes.Closed) -> None:
     with transaction(svc.session_factory) as session:
         vote = repo.get_vote(session, closed.vote.id or 0)
         assert vote is not None
@@ -161,7 +161,7 @@ async def _after_close(bot: object, svc: Services, closed: votes.Closed) -> None
     await _announce(bot, body, closed, language)
 
 
-async def close_due(bot: object, svc: Services, vote_ids: list[int] | None = None) -> int:
+async def close_due(bot: object, svc: Runtime, vote_ids: list[int] | None = None) -> int:
     """Close every open vote past its deadline (or those of ``vote_ids``); returns how many."""
     now = svc.now()
 

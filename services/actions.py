@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_, pick_language
 from governance.partnership_schema import BodyKind
 from governance.reminder_times import OVERDUE, local_instant, reminder_instants
+from i18n import N_, pick_language
 from services.errors import Refusal
 from services.partnerships import spec_of
 from services.roles import Role
@@ -126,7 +126,9 @@ def sync_action_reminders(
         expires = leads[index + 1][1] if index + 1 < len(leads) else end_of_due_day
         instants.append((label, at, max(expires, at + timedelta(minutes=1))))
     instants += [
-        (label, at, at + timedelta(days=OVERDUE_VALID_DAYS)) for label, at in found if label == OVERDUE
+        (label, at, at + timedelta(days=OVERDUE_VALID_DAYS))
+        for label, at in found
+        if label == OVERDUE
     ]
     language = (
         pick_language(owner.language_code, partnership.language, tuple(spec.languages))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.i18n import N_
+from i18n import N_
 from services.errors import Refusal
 from storage import bodies, people, reminders
 from storage.models import AuditEntry, Body, BodyKind, ChatStatus, Partnership

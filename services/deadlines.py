@@ -73,9 +73,7 @@ def zone_of(partnership: Partnership) -> ZoneInfo:
     return ZoneInfo(partnership.timezone)
 
 
-def load_facts(
-    session: Session, partnership: Partnership, *, today: date | None = None
-) -> Facts:
+def load_facts(session: Session, partnership: Partnership, *, today: date | None = None) -> Facts:
     """What is recorded for the partnership, as the pure rules want it: met keys, current chair
     terms, published meetings, open action items, pending approvals, decided meeting intervals (`today` in the partnership's zone; default: now)."""
     assert partnership.id is not None

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance.decision_input import (
     CADENCE_CHANGE,
     STYRGRUPP_KINDS,
@@ -31,6 +30,7 @@ from governance.decision_input import (
 from governance.partnership_schema import BodyKind
 from governance.protokoll import DecisionKind
 from governance.reminder_times import local_instant
+from i18n import N_
 from services.errors import Refusal
 from services.members import find_party
 from services.partnerships import spec_of

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance import agenda as rules
+from i18n import N_
 from services.errors import Refusal
 from services.roles import Role
 from storage import bodies, people, reminders
@@ -152,9 +152,7 @@ def propose(
 ) -> Escalation:
     """A member of the samverkansgrupp asks to raise a question; its chair confirms."""
     if body.kind != FROM_KIND:
-        raise Refusal(
-            N_("Questions are raised to the styrgrupp from the samverkansgrupp's chat.")
-        )
+        raise Refusal(N_("Questions are raised to the styrgrupp from the samverkansgrupp's chat."))
     if not (role.is_member or role.is_chair or role.is_administrator):
         raise Refusal(
             N_("Only members of the samverkansgrupp can raise a question. Use /jag first.")
@@ -162,7 +160,9 @@ def propose(
     text = " ".join(question.split())
     if not text:
         raise Refusal(
-            N_("Write the question after the command, for example /lyft Can the opening hours change?")
+            N_(
+                "Write the question after the command, for example /lyft Can the opening hours change?"
+            )
         )
     if len(text) > MAX_QUESTION_CHARS:
         raise Refusal(
@@ -211,7 +211,9 @@ def confirm(
         raise Refusal(N_("Only the chair of the samverkansgrupp can confirm raising a question."))
     escalation = _locked(session, escalation_id, body)
     if escalation.status != Status.PROPOSED:
-        return ConfirmResult(escalation, changed=False, delivered=escalation.agenda_item_id is not None)
+        return ConfirmResult(
+            escalation, changed=False, delivered=escalation.agenda_item_id is not None
+        )
     escalation.status = Status.RAISED
     escalation.raised_at = now
     escalation.confirmed_by_person_id = role.person.id if role.person else None
@@ -231,7 +233,9 @@ def withdraw(
     if not (own or role.is_chair or role.is_administrator):
         raise Refusal(N_("Only the person who proposed it or the chair can withdraw it."))
     if escalation.status != Status.PROPOSED:
-        return ConfirmResult(escalation, changed=False, delivered=escalation.agenda_item_id is not None)
+        return ConfirmResult(
+            escalation, changed=False, delivered=escalation.agenda_item_id is not None
+        )
     escalation.status = Status.WITHDRAWN
     session.add(escalation)
     _audit(session, escalation, "escalation.withdrawn", now)
@@ -443,9 +447,7 @@ def sync_overdue(session: Session, escalation: Escalation, *, now: datetime) -> 
     by then; recomputed whenever the escalation or its meeting changes."""
     assert escalation.id is not None
     source_key = overdue_source(escalation.id)
-    item = (
-        session.get(AgendaItem, escalation.agenda_item_id) if escalation.agenda_item_id else None
-    )
+    item = session.get(AgendaItem, escalation.agenda_item_id) if escalation.agenda_item_id else None
     meeting = session.get(Meeting, item.meeting_id) if item and item.meeting_id else None
     if (
         escalation.status not in _UNDECIDED

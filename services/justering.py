@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance import protokoll as doc
+from i18n import N_
 from services.errors import Refusal
 from services.minutes import Names, build_protokoll, content_of, model_of
 from services.roles import Role
@@ -116,7 +116,7 @@ def regenerate(
 
 
 def role_in_justering(role: Role, meeting: Meeting) -> str | None:
-    """"chair", "justerare", or None: only they approve, and only while members."""
+    """ "chair", "justerare", or None: only they approve, and only while members."""
     if role.person is None or not role.is_member:
         return None
     if role.is_chair:
@@ -135,7 +135,9 @@ class Verdict:
     waiting: tuple[str, ...]  # roles still to approve ("chair", "justerare")
 
 
-def _approvals_complete(session: Session, record: ProtokollRecord, meeting: Meeting) -> tuple[str, ...]:
+def _approvals_complete(
+    session: Session, record: ProtokollRecord, meeting: Meeting
+) -> tuple[str, ...]:
     assert record.id is not None
     approved = {
         (j.role, j.person_id)

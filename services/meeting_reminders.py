@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import pick_language
 from governance.partnership_schema import PartnershipSpec
 from governance.reminder_times import before
+from i18n import pick_language
 from services import deadlines
 from services.partnerships import spec_of
 from storage import reminders as repo

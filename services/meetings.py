@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance import agenda as rules
 from governance.deadlines import Facts, agreement_term
 from governance.partnership_schema import PartnershipSpec
+from i18n import N_
 from services.deadlines import load_facts
 from services.errors import Refusal
 from services.meeting_reminders import sync_meeting_reminders
@@ -366,9 +366,7 @@ def edit_agenda(
     return result
 
 
-def publish(
-    session: Session, *, body: Body, role: Role, meeting_id: int, now: datetime
-) -> Meeting:
+def publish(session: Session, *, body: Body, role: Role, meeting_id: int, now: datetime) -> Meeting:
     """The draft becomes the kallelse: numbered per body and year, reminders scheduled."""
     _require_chair(role)
     assert body.id is not None

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance.calendar import add_months
+from i18n import N_
 from services.errors import Refusal
 from services.roles import Role
 from storage import bodies, people

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from bot.i18n import N_
 from governance import protokoll as doc
+from i18n import N_
 from services import actions, decisions
 from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
@@ -107,7 +107,7 @@ def zone_of(session: Session, body: Body) -> ZoneInfo:
 
 
 def meeting_label(body: Body, meeting: Meeting) -> str:
-    """"SG 2026:3": the body's prefix, the year and the meeting's number."""
+    """ "SG 2026:3": the body's prefix, the year and the meeting's number."""
     if meeting.year is None or meeting.number is None:
         return body.decision_prefix
     return f"{body.decision_prefix} {meeting.year}:{meeting.number}"
@@ -172,9 +172,7 @@ def _meeting_to_open(session: Session, body: Body, now: datetime) -> Meeting:
     )
 
 
-def _check_justerare(
-    session: Session, body: Body, chair_id: int | None, person: Person
-) -> None:
+def _check_justerare(session: Session, body: Body, chair_id: int | None, person: Person) -> None:
     assert body.id is not None and person.id is not None
     membership = people.get_membership(session, body.id, person.id)
     if membership is None or membership.status != "confirmed":
@@ -199,12 +197,16 @@ def start_meeting(
         raise Refusal(N_("A meeting is already in session. Close it with /motesslut first."))
     duty_kind, duty_person, duty_party = next_minute_taker(session, body, today=today)
     person = role.person
-    holds_duty = person is not None and role.is_member and (
-        (duty_person is not None and duty_person.id == person.id)
-        or (
-            duty_party is not None
-            and role.membership is not None
-            and role.membership.party_id == duty_party.id
+    holds_duty = (
+        person is not None
+        and role.is_member
+        and (
+            (duty_person is not None and duty_person.id == person.id)
+            or (
+                duty_party is not None
+                and role.membership is not None
+                and role.membership.party_id == duty_party.id
+            )
         )
     )
     if not (role.is_chair or role.is_administrator or holds_duty):
@@ -364,7 +366,9 @@ def next_item(session: Session, *, body: Body, role: Role, now: datetime) -> Pos
 def _clean(text: str, example: str) -> str:
     text = text.strip()
     if not text:
-        raise Refusal(N_("Write the text after the command, for example {example}."), example=example)
+        raise Refusal(
+            N_("Write the text after the command, for example {example}."), example=example
+        )
     if len(text) > MAX_LINE_CHARS:
         raise Refusal(
             N_("That line is too long: at most {limit} characters. Split it in two."),

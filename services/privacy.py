@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, col, select
 
-from bot.i18n import N_
+from governance.protokoll import Protokoll, from_canonical_json
+from i18n import N_
 from services.errors import Refusal
 from storage import people, reminders
 from storage.models import (
@@ -57,23 +59,20 @@ def _rows(session: Session, model: type[SQLModel], *where: Any) -> list[dict[str
     return [_row(obj) for obj in session.exec(query.order_by(model.id)).all()]  # type: ignore[attr-defined]
 
 
-def export_partnership(session: Session, partnership: Partnership) -> tuple[bytes, str]:
+def export_partnership(
+    session: Session, partnership: Partnership, render_pdf: Callable[[Protokoll], bytes]
+) -> tuple[bytes, str]:
     """A ZIP of everything stored about the partnership: JSON per table, and every final
     protokoll as PDF (the city files them in its records system)."""
-    from governance.protokoll import from_canonical_json, to_pdf
-
     assert partnership.id is not None
     pid = partnership.id
     body_ids = [b.id for b in session.exec(select(Body).where(Body.partnership_id == pid)).all()]
     meeting_ids = [
-        m.id
-        for m in session.exec(select(Meeting).where(col(Meeting.body_id).in_(body_ids))).all()
+        m.id for m in session.exec(select(Meeting).where(col(Meeting.body_id).in_(body_ids))).all()
     ]
     member_person_ids = {
         m.person_id
-        for m in session.exec(
-            select(Membership).where(col(Membership.body_id).in_(body_ids))
-        ).all()
+        for m in session.exec(select(Membership).where(col(Membership.body_id).in_(body_ids))).all()
     }
     entry_ids = [
         e.id
@@ -81,7 +80,9 @@ def export_partnership(session: Session, partnership: Partnership) -> tuple[byte
             select(MinuteEntry).where(col(MinuteEntry.meeting_id).in_(meeting_ids))
         ).all()
     ]
-    vote_ids = [v.id for v in session.exec(select(Vote).where(col(Vote.body_id).in_(body_ids))).all()]
+    vote_ids = [
+        v.id for v in session.exec(select(Vote).where(col(Vote.body_id).in_(body_ids))).all()
+    ]
     data = {
         "partnership": _row(partnership),
         "parties": _rows(session, Party, Party.partnership_id == pid),
@@ -102,7 +103,9 @@ def export_partnership(session: Session, partnership: Partnership) -> tuple[byte
         ),
         "decisions": _rows(session, Decision, col(Decision.body_id).in_(body_ids)),
         "action_items": _rows(session, ActionItem, col(ActionItem.body_id).in_(body_ids)),
-        "protokoll": _rows(session, ProtokollRecord, col(ProtokollRecord.meeting_id).in_(meeting_ids)),
+        "protokoll": _rows(
+            session, ProtokollRecord, col(ProtokollRecord.meeting_id).in_(meeting_ids)
+        ),
         "votes": _rows(session, Vote, col(Vote.id).in_(vote_ids)),
         "ballots": _rows(session, Ballot, col(Ballot.vote_id).in_(vote_ids)),
         "escalations": _rows(session, Escalation, Escalation.partnership_id == pid),
@@ -121,7 +124,7 @@ def export_partnership(session: Session, partnership: Partnership) -> tuple[byte
         ).all():
             model = from_canonical_json(json.dumps(record.content))
             name = f"protokoll/{record.meeting_id}-v{record.version}-{record.content_hash[:12]}.pdf"
-            archive.writestr(name, to_pdf(model))
+            archive.writestr(name, render_pdf(model))
     slug = partnership.diarienummer.replace(" ", "-").replace("/", "-")
     return buffer.getvalue(), f"export-{slug}.zip"
 
@@ -152,8 +155,6 @@ def erase_person(session: Session, person: Person, *, now: datetime) -> int:
     person.private_chat_id = None
     person.erased = True
     session.add(person)
-    session.add(
-        AuditEntry(at=now, action="person.erased", detail={"person_id": person.id})
-    )
+    session.add(AuditEntry(at=now, action="person.erased", detail={"person_id": person.id}))
     session.flush()
     return ended

@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.i18n import N_, pick_language
 from governance import voting
 from governance.partnership_schema import Voting
+from i18n import N_, pick_language
 from services import decisions
 from services.errors import Refusal
 from services.partnerships import spec_of
@@ -113,7 +113,8 @@ def _voters(vote: Vote) -> list[voting.Voter]:
 def tally_of(session: Session, vote: Vote) -> voting.Tally:
     assert vote.id is not None
     ballots = [
-        voting.Ballot(b.person_id, voting.Choice(b.choice)) for b in repo.ballots_of(session, vote.id)
+        voting.Ballot(b.person_id, voting.Choice(b.choice))
+        for b in repo.ballots_of(session, vote.id)
     ]
     return voting.tally(counted_rule(vote), _voters(vote), ballots)
 
@@ -196,7 +197,9 @@ def open_vote(
     partnership = _partnership(session, body)
     rule = spec_of(partnership).bodies.get(body.kind)  # type: ignore[call-overload]
     if rule is None:
-        raise Refusal(N_("The partnership file sets no voting rule for the {body}."), body=body.name)
+        raise Refusal(
+            N_("The partnership file sets no voting rule for the {body}."), body=body.name
+        )
     parties = {p.id: p for p in bodies.parties_of(session, partnership.id or 0, active_only=False)}
     entitled = [
         {"person_id": person.id, "party_key": party.key, "user_id": person.telegram_user_id}
@@ -382,7 +385,9 @@ def roll_call(session: Session, vote: Vote, result: voting.Tally) -> list[RollCa
     for e in vote.entitled:
         person = session.get(Person, int(e["person_id"]))
         if person is not None:
-            by_party.setdefault(str(e["party_key"]), []).append((person, latest.get(person.id or 0)))
+            by_party.setdefault(str(e["party_key"]), []).append(
+                (person, latest.get(person.id or 0))
+            )
     units = {u.party_key: u for u in result.units} if result.rule == "per_party" else {}
     rows = []
     for key in sorted(by_party, key=lambda k: (names.get(k) or k).casefold()):

@@ -61,9 +61,7 @@ def previous_closed_meeting(
     session: Session, body_id: int, *, before_id: int | None = None
 ) -> Meeting | None:
     """The most recently closed meeting of the body (other than `before_id`)."""
-    query = select(Meeting).where(
-        Meeting.body_id == body_id, col(Meeting.closed_at).is_not(None)
-    )
+    query = select(Meeting).where(Meeting.body_id == body_id, col(Meeting.closed_at).is_not(None))
     if before_id is not None:
         query = query.where(Meeting.id != before_id)
     return session.exec(query.order_by(col(Meeting.closed_at).desc())).first()
@@ -107,7 +105,9 @@ def get_entry(session: Session, entry_id: int, *, lock: bool = False) -> MinuteE
     return session.exec(query).first()
 
 
-def entry_by_source(session: Session, meeting_ids: list[int], message_id: int) -> MinuteEntry | None:
+def entry_by_source(
+    session: Session, meeting_ids: list[int], message_id: int
+) -> MinuteEntry | None:
     """The line recorded from that message (message ids are per chat: pass the body's meetings)."""
     if not meeting_ids:
         return None

@@ -22,7 +22,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.app import build_application, make_services
 from bot.config import Settings
-from bot.services import Services
+from storage.runtime import Runtime
 
 pytest_plugins = ["tests.fakebot.plugin"]
 
@@ -127,13 +127,13 @@ def make_settings(database_url: str, base_url: str = "http://127.0.0.1:9/bot") -
 
 
 @pytest.fixture
-def services(sqlite_url: str, clock: FakeClock) -> Iterator[Services]:
+def services(sqlite_url: str, clock: FakeClock) -> Iterator[Runtime]:
     svc = make_services(make_settings(sqlite_url), clock=clock)
     yield svc
     svc.engine.dispose()
 
 
-def import_example(svc: Services, name: str) -> None:
+def import_example(svc: Runtime, name: str) -> None:
     from governance.partnership_file import load_partnership_file
     from services.partnerships import import_partnership
     from storage.db import transaction
@@ -183,7 +183,7 @@ class Harness:
 
     app: Any
     fake: Any
-    services: Services
+    services: Runtime
     clock: FakeClock
     processor: TrackingProcessor
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot import catalogue
-from bot.i18n import LANGUAGES, _, language, pick_language, t
+from i18n import LANGUAGES, _, catalogue, language, pick_language, t
 
 
 def test_every_message_is_translated_in_both_languages() -> None:
@@ -25,7 +24,7 @@ def test_every_message_is_translated_in_both_languages() -> None:
             source = msgid if isinstance(msgid, str) else msgid[0]
             if catalogue.placeholders(text) != catalogue.placeholders(source):
                 problems.append(f"{lang}: placeholders differ in {msgid!r}")
-    assert not problems, "run `python -m bot.catalogue` and translate:\n" + "\n".join(problems)
+    assert not problems, "run `python -m i18n.catalogue` and translate:\n" + "\n".join(problems)
 
 
 def test_swedish_is_the_default_and_english_is_picked_from_the_user() -> None:

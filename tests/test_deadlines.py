@@ -168,7 +168,11 @@ def test_001_notice_ends_after_three_months(spec_001: PartnershipSpec) -> None:
 def test_renewal_reminders_use_the_files_lead_days(spec_001: PartnershipSpec) -> None:
     deadlines = by_key(deadlines_for(spec_001, today=date(2025, 9, 1), facts=MEETINGS_001))
     assert lead_days_for(spec_001, deadlines["renewal_announcement:2025-10-31"]) == (
-        60, 30, 14, 7, 1,
+        60,
+        30,
+        14,
+        7,
+        1,
     )
     assert lead_days_for(spec_001, deadlines["activity_report:2025-05..2025-10"]) == (30, 14, 7, 1)
     assert lead_days_for(spec_001, deadlines["cadence:styrgrupp:2025-10-20"]) == (21, 10)

@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.dispatcher import ReminderDispatcher, get_dispatcher
-from bot.i18n import t
-from bot.reminder_texts import LATE_NOTE
-from bot.services import Services
+from delivery.dispatcher import ReminderDispatcher, get_dispatcher
+from delivery.renderers import LATE_NOTE
+from i18n import t
 from services import deadlines as service
 from storage import bodies
 from storage.db import transaction
 from storage.deadline_facts import DeadlineMet
 from storage.models import Partnership
 from storage.reminders import Reminder, ReminderState
+from storage.runtime import Runtime
 from tests.conftest import Harness, import_example
 from tests.fakebot import FakeChat, FakeUser
 
@@ -219,7 +219,7 @@ async def test_unlinked_chat_is_told_to_link(harness: Harness) -> None:
 # --- the scheduling rules, on the service directly -------------------------------------------
 
 
-def _setup_linked(svc: Services) -> int:
+def _setup_linked(svc: Runtime) -> int:
     import_example(svc, "sof-2025-144.toml")
     with transaction(svc.session_factory) as s:
         p = bodies.get_partnership_by_diarienummer(s, "SOF 2025/144")
@@ -231,19 +231,19 @@ def _setup_linked(svc: Services) -> int:
         return p.id
 
 
-def _sync(svc: Services, now: datetime) -> None:
+def _sync(svc: Runtime, now: datetime) -> None:
     with transaction(svc.session_factory) as s:
         service.sync_all(s, now=now)
 
 
-def _renewal_rows(svc: Services, pid: int) -> list[Reminder]:
+def _renewal_rows(svc: Runtime, pid: int) -> list[Reminder]:
     source = service.source_of(pid, "renewal_announcement:2025-10-31")
     with transaction(svc.session_factory) as s:
         found = s.exec(select(Reminder).where(Reminder.source == source)).all()
         return sorted(found, key=lambda r: r.due_at)
 
 
-def test_old_reminders_are_not_replayed_but_existing_ones_are_kept(services: Services) -> None:
+def test_old_reminders_are_not_replayed_but_existing_ones_are_kept(services: Runtime) -> None:
     pid = _setup_linked(services)
     # Linked late: the leads long past are not scheduled afresh.
     _sync(services, datetime(2025, 10, 25, 9, 0, tzinfo=STOCKHOLM))
@@ -273,7 +273,7 @@ def test_old_reminders_are_not_replayed_but_existing_ones_are_kept(services: Ser
     assert all(r.state == ReminderState.CANCELLED for r in _renewal_rows(services, pid))
 
 
-def test_unlinking_the_chat_cancels_its_reminders(services: Services) -> None:
+def test_unlinking_the_chat_cancels_its_reminders(services: Runtime) -> None:
     pid = _setup_linked(services)
     _sync(services, datetime(2025, 9, 2, 9, 0, tzinfo=STOCKHOLM))
     assert any(r.state == ReminderState.PENDING for r in _renewal_rows(services, pid))

@@ -32,7 +32,11 @@ def test_plain_text_is_an_ordinary_decision() -> None:
     [
         ("[mindre revidering Convictus] Öppettiderna ändras.", "revision_minor", "Convictus"),
         ("[Minor Revision Convictus] Opening hours change.", "revision_minor", "Convictus"),
-        ("[väsentlig revidering Ny Gemenskap] Nytt uppdrag.", "revision_significant", "Ny Gemenskap"),
+        (
+            "[väsentlig revidering Ny Gemenskap] Nytt uppdrag.",
+            "revision_significant",
+            "Ny Gemenskap",
+        ),
         ("[vasentlig revidering Convictus] Nytt uppdrag.", "revision_significant", "Convictus"),
         ("[significant revision Convictus] New task.", "revision_significant", "Convictus"),
         ("[brist dialog Convictus] Dialog inleds.", "deficiency_dialogue", "Convictus"),
@@ -44,7 +48,9 @@ def test_plain_text_is_an_ordinary_decision() -> None:
         ("[new party Hela Människan] Approved.", "new_party", "Hela Människan"),
     ],
 )
-def test_tags_select_the_kind_and_keep_the_party_as_written(raw: str, kind: str, party: str) -> None:
+def test_tags_select_the_kind_and_keep_the_party_as_written(
+    raw: str, kind: str, party: str
+) -> None:
     parsed = parse(raw)
     assert isinstance(parsed, DecisionTag)
     assert (parsed.kind, parsed.party) == (kind, party)
@@ -62,7 +68,11 @@ def test_budget_frame_takes_an_optional_party() -> None:
     [
         ("[åtgärdsplan Convictus 2026-03-01] Plan senast 1 mars.", "Convictus", date(2026, 3, 1)),
         ("[atgardsplan Ny Gemenskap 1 mars 2026] Plan.", "Ny Gemenskap", date(2026, 3, 1)),
-        ("[action plan Stockholms Stadsmission 15 mars] Plan.", "Stockholms Stadsmission", date(2026, 3, 15)),
+        (
+            "[action plan Stockholms Stadsmission 15 mars] Plan.",
+            "Stockholms Stadsmission",
+            date(2026, 3, 15),
+        ),
     ],
 )
 def test_action_plan_needs_a_party_and_a_due_date(raw: str, party: str, due: date) -> None:
@@ -102,7 +112,12 @@ def test_ambiguous_date_lists_both_readings() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["[mötesintervall 2] Varannan månad.", "[motesintervall 2 månader] x", "[meeting interval 2 months] x"]
+    "raw",
+    [
+        "[mötesintervall 2] Varannan månad.",
+        "[motesintervall 2 månader] x",
+        "[meeting interval 2 months] x",
+    ],
 )
 def test_meeting_interval_in_months(raw: str) -> None:
     parsed = parse(raw)

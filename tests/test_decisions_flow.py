@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.reminder_texts import render
+from delivery.renderers import render
 from services import actions, decisions, documentation
 from services.deadlines import load_facts, sync_reminders
 from services.errors import Refusal
@@ -100,8 +100,12 @@ def reminders_of(h: Harness, source: str) -> list[Reminder]:
 async def test_register_numbers_types_search_and_revisions(harness: Harness) -> None:
     await setup_eu_sg(harness)
     assert record(harness, "Styrgruppen godkänner dagordningen.")[0] == "SG 2026:1"
-    assert record(harness, "[mindre revidering Convictus] Öppettiderna blir 08–16.")[0] == "SG 2026:2"
-    assert record(harness, "[väsentlig revidering Convictus] Nattplatserna utökas.")[0] == "SG 2026:3"
+    assert (
+        record(harness, "[mindre revidering Convictus] Öppettiderna blir 08–16.")[0] == "SG 2026:2"
+    )
+    assert (
+        record(harness, "[väsentlig revidering Convictus] Nattplatserna utökas.")[0] == "SG 2026:3"
+    )
     assert record(harness, "[budgetram Stadsmission] Ramen höjs.")[0] == "SG 2026:4"
     # The samverkansgrupp numbers on its own, with its own prefix.
     svg = body_of(harness, kind="samverkansgrupp")
@@ -137,12 +141,16 @@ async def test_register_numbers_types_search_and_revisions(harness: Harness) -> 
 
     revisions = (await say(harness, CITY, SG_CHAT, "/revideringar"))[-1].plain
     assert EU in revisions
-    assert revisions.index("Convictus") < revisions.index("SG 2026:2") < revisions.index("SG 2026:3")
+    assert (
+        revisions.index("Convictus") < revisions.index("SG 2026:2") < revisions.index("SG 2026:3")
+    )
     assert "Stadsmission" in revisions and "SG 2026:4" in revisions
     assert "SG 2026:1" not in revisions  # an ordinary decision is no revision
 
 
-async def test_bad_tags_and_wrong_body_are_refused_and_nothing_is_numbered(harness: Harness) -> None:
+async def test_bad_tags_and_wrong_body_are_refused_and_nothing_is_numbered(
+    harness: Harness,
+) -> None:
     await setup_eu_sg(harness)
     for raw in ("[bilaga 2] x", "[åtgärdsplan Convictus] x", "[mindre revidering Okänd] x"):
         with pytest.raises(Refusal):
@@ -155,7 +163,10 @@ async def test_bad_tags_and_wrong_body_are_refused_and_nothing_is_numbered(harne
         record(harness, "[mötesintervall 2] Varannan månad.")
     with transaction(harness.services.session_factory) as s:
         assert s.exec(select(Decision)).all() == []
-    assert record(harness, "[åtgärdsplan Convictus 2027-01-31] Plan senast 31 januari.")[0] == "SG 2026:1"
+    assert (
+        record(harness, "[åtgärdsplan Convictus 2027-01-31] Plan senast 31 januari.")[0]
+        == "SG 2026:1"
+    )
     assert record(harness, "[ny part Hela Människan] Godkänns.")[0] == "SG 2026:2"
     with transaction(harness.services.session_factory) as s:
         plan, new = s.exec(select(Decision).order_by(Decision.number)).all()  # type: ignore[arg-type]
@@ -192,7 +203,11 @@ async def test_pending_approval_reminded_weekly_until_the_administrator_records_
     assert "administrat" in refused
     with transaction(harness.services.session_factory) as s:
         set_administrator(s, EU, ADMIN.id, add=True)
-    done = (await say(harness, ADMIN, SG_CHAT, f"/godkann {label} Beslut av förvaltningschefen 2026-11-25"))[-1].plain
+    done = (
+        await say(
+            harness, ADMIN, SG_CHAT, f"/godkann {label} Beslut av förvaltningschefen 2026-11-25"
+        )
+    )[-1].plain
     assert label in done
     with transaction(harness.services.session_factory) as s:
         row = s.get(Decision, decision_id)
@@ -218,7 +233,12 @@ async def test_action_items_reminders_list_and_done_buttons(harness: Harness) ->
         agneta = people.get_person_by_telegram_id(s, CHAIR.id)
         assert bertil is not None and agneta is not None
         private_item = actions.record_action_item(
-            s, body=body, owner=bertil, due_on=date(2026, 12, 4), text="Ta fram statistik", now=svc.now()
+            s,
+            body=body,
+            owner=bertil,
+            due_on=date(2026, 12, 4),
+            text="Ta fram statistik",
+            now=svc.now(),
         )
         group_item = actions.record_action_item(
             s, body=body, owner=agneta, due_on=date(2026, 12, 1), text="Boka lokal", now=svc.now()
@@ -240,7 +260,10 @@ async def test_action_items_reminders_list_and_done_buttons(harness: Harness) ->
     with transaction(svc.session_factory) as s:
         p = bodies.get_partnership_by_diarienummer(s, EU)
         assert p is not None
-        assert {k for k, *_rest in load_facts(s, p).action_items} == {str(private_id), str(group_id)}
+        assert {k for k, *_rest in load_facts(s, p).action_items} == {
+            str(private_id),
+            str(group_id),
+        }
         sync_reminders(s, p, now=svc.now())
         assert not s.exec(select(Reminder).where(Reminder.kind == "deadline.action_item")).all()
 
@@ -286,9 +309,7 @@ async def test_minute_taker_chair_led_in_001(harness: Harness) -> None:
     assert "Agneta" in reply
     sg = body_of(harness)
     with transaction(harness.services.session_factory) as s:
-        duty, person, party = documentation.next_minute_taker(
-            s, sg, today=harness.services.today()
-        )
+        duty, person, party = documentation.next_minute_taker(s, sg, today=harness.services.today())
         assert duty == "chair_led_shared" and person is not None and person.first_name == "Agneta"
         assert party is None
 
@@ -310,9 +331,7 @@ async def test_minute_taker_rotates_between_parties_in_004(harness: Harness) -> 
         assert party is not None and party.name == order[0] and party.name in first
         # The first party writes the minutes of a meeting that is then held.
         writer = next(
-            p
-            for _m, p, pa in people.confirmed_members(s, body.id or 0)
-            if pa.name == order[0]
+            p for _m, p, pa in people.confirmed_members(s, body.id or 0) if pa.name == order[0]
         )
         start = svc.now() - timedelta(days=1)
         s.add(
@@ -342,7 +361,10 @@ async def test_meeting_interval_decision_changes_the_cadence_in_004(harness: Har
         p = bodies.get_partnership_by_diarienummer(s, BF)
         assert p is not None
         assert load_facts(s, p).cadence_overrides == {}
-    assert record(harness, "[mötesintervall 2] Styrgruppen möts varannan månad.", dnr=BF)[0] == "SG 2026:1"
+    assert (
+        record(harness, "[mötesintervall 2] Styrgruppen möts varannan månad.", dnr=BF)[0]
+        == "SG 2026:1"
+    )
     assert record(harness, "[meeting interval 3] Quarterly from now on.", dnr=BF)[0] == "SG 2026:2"
     with transaction(svc.session_factory) as s:
         p = bodies.get_partnership_by_diarienummer(s, BF)
@@ -365,9 +387,12 @@ def test_owner_label_and_renderers_escape_user_text() -> None:
     }
     text = render("action.due", payload, "en", True)
     assert "&lt;b&gt;x&lt;/b&gt;" in text and "A &lt;script&gt;" in text
-    assert actions.owner_label(
-        Person(telegram_user_id=1, first_name="", username="nn", created_at=datetime.now(UTC))
-    ) == "@nn"
+    assert (
+        actions.owner_label(
+            Person(telegram_user_id=1, first_name="", username="nn", created_at=datetime.now(UTC))
+        )
+        == "@nn"
+    )
 
 
 async def test_minute_taker_reminder_before_the_next_meeting(harness: Harness) -> None:
@@ -394,6 +419,6 @@ async def test_minute_taker_reminder_before_the_next_meeting(harness: Harness) -
     assert "Agneta" in render(rows[0].kind, rows[0].payload, "sv", False)
     with transaction(svc.session_factory) as s:
         documentation.sync_minute_taker_reminder(s, sg, None, now=svc.now())
-    assert [r.state for r in reminders_of(harness, documentation.documentation_source(sg.id or 0))] == [
-        ReminderState.CANCELLED
-    ]
+    assert [
+        r.state for r in reminders_of(harness, documentation.documentation_source(sg.id or 0))
+    ] == [ReminderState.CANCELLED]

@@ -21,16 +21,16 @@ from sqlmodel import select
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot import reminder_texts
 from bot.app import make_services
 from bot.config import Settings
-from bot.dispatcher import BOT_DATA_KEY, ReminderDispatcher, install_dispatcher
-from bot.i18n import t
-from bot.services import Services
+from delivery import renderers as reminder_texts
+from delivery.dispatcher import BOT_DATA_KEY, ReminderDispatcher, install_dispatcher
+from i18n import t
 from storage import reminders as repo
 from storage.db import transaction
 from storage.models import Body, ChatStatus, Partnership
 from storage.reminders import Reminder, ReminderSpec, ReminderState
+from storage.runtime import Runtime
 from tests.conftest import TOKEN, FakeClock, make_settings
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 
@@ -65,7 +65,7 @@ def make_app(settings: Settings, fake: FakeTelegram, *, read_timeout: float = 1.
 @dataclass
 class Env:
     fake: FakeTelegram
-    services: Services
+    services: Runtime
     app: Application  # type: ignore[type-arg]
     dispatcher: ReminderDispatcher
     clock: FakeClock
@@ -81,9 +81,7 @@ class Env:
             return found
 
     def texts(self, chat_id: int | None = None) -> list[str]:
-        return [
-            m.plain for m in self.fake.sent if chat_id is None or m.chat_id == chat_id
-        ]
+        return [m.plain for m in self.fake.sent if chat_id is None or m.chat_id == chat_id]
 
     def send_attempts(self, chat_id: int) -> int:
         return sum(
@@ -216,7 +214,11 @@ async def test_user_text_is_escaped_and_the_token_and_text_stay_out_of_the_logs(
         await env.dispatcher.run_once()
     assert env.texts(GROUP.id) == [tricky]
     assert env.row("markup").state == ReminderState.SENT
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot.", "storage."))]
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith(("bot.", "storage.", "delivery."))
+    ]
     assert ours, "the dispatcher logs a summary"
     assert not any("SECRET-WORDS" in line or TOKEN in line for line in ours)
 
@@ -470,7 +472,9 @@ async def test_a_failing_claim_still_records_the_sends_in_flight(env: Env) -> No
     chats = [FakeChat(6100 + n, "private") for n in range(4)]
     for chat in chats:
         env.fake.add_chat(chat)
-    env.schedule(*[remind(f"c{chat.id}:{i}", chat, env.clock()) for chat in chats for i in range(2)])
+    env.schedule(
+        *[remind(f"c{chat.id}:{i}", chat, env.clock()) for chat in chats for i in range(2)]
+    )
     env.dispatcher.batch_size = 4
     real_claim = env.dispatcher._claim
     calls = 0
@@ -496,7 +500,9 @@ async def test_a_failing_claim_still_records_the_sends_in_flight(env: Env) -> No
 
 async def test_down_for_three_hours_gives_one_late_send(env: Env) -> None:
     due = env.clock()
-    env.schedule(remind("missed", GROUP, due), remind("recent", FORUM, due + timedelta(hours=2, minutes=30)))
+    env.schedule(
+        remind("missed", GROUP, due), remind("recent", FORUM, due + timedelta(hours=2, minutes=30))
+    )
     env.clock.set(due + timedelta(hours=3))
     report = await env.dispatcher.run_once()
     assert (report.sent, report.late) == (2, 1)
@@ -514,7 +520,7 @@ async def test_expired_reminder_is_skipped(env: Env, caplog: pytest.LogCaptureFi
     due = env.clock()
     env.schedule(remind("stale", GROUP, due, expires_at=due + timedelta(hours=1)))
     env.clock.advance(hours=2)
-    with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+    with caplog.at_level(logging.INFO, logger="delivery.dispatcher"):
         report = await env.dispatcher.run_once()
     assert report.skipped == 1 and env.fake.sent == []
     row = env.row("stale")
@@ -644,4 +650,3 @@ async def test_installed_dispatcher_runs_from_the_job_queue_and_wakes_on_request
             await app.stop()
     svc.engine.dispose()
     assert [m.plain for m in fake_telegram.sent] == ["at-start", "right-away"]
-

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.dispatcher import get_dispatcher
+from delivery.dispatcher import get_dispatcher
 from services import escalations
 from storage import bodies
 from storage import reminders as reminder_repo

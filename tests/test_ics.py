@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from governance.ics import meeting_ics
+from views.ics import meeting_ics
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -136,7 +136,10 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     assert panel2.reply_markup is None or not panel2.button_data()  # buttons gone
     # The hash is what both approved, and anyone can recompute it from the stored content.
     approvals = [j for j in rows(h, Justering) if j.protokoll_id == final.id]
-    assert {(j.role, j.verdict) for j in approvals} == {("chair", "approve"), ("justerare", "approve")}
+    assert {(j.role, j.verdict) for j in approvals} == {
+        ("chair", "approve"),
+        ("justerare", "approve"),
+    }
     assert all(j.content_hash == final.content_hash for j in approvals)
     content = dict(final.content)
     assert content["status"] == "final" and content["locked_hash"] == final.content_hash
@@ -241,7 +244,9 @@ def test_locked_minutes_refused_and_audited_on_both_databases(database_url: str)
             parties = bodies.parties_of(s, partnership.id)
             persons = []
             for number, party in enumerate(parties[:2], start=1):
-                person = Person(telegram_user_id=9000 + number, first_name=f"P{number}", created_at=now)
+                person = Person(
+                    telegram_user_id=9000 + number, first_name=f"P{number}", created_at=now
+                )
                 s.add(person)
                 s.flush()
                 s.add(
@@ -254,7 +259,11 @@ def test_locked_minutes_refused_and_audited_on_both_databases(database_url: str)
                     )
                 )
                 persons.append(person)
-            s.add(ChairTerm(body_id=body.id, person_id=persons[0].id, starts_on=now.date(), created_at=now))
+            s.add(
+                ChairTerm(
+                    body_id=body.id, person_id=persons[0].id, starts_on=now.date(), created_at=now
+                )
+            )
             meeting = Meeting(
                 body_id=body.id,
                 uid="test@iop",
@@ -281,7 +290,9 @@ def test_locked_minutes_refused_and_audited_on_both_databases(database_url: str)
             )
             s.add(entry)
             s.flush()
-            names = minutes_service.Names(item_title=lambda i: i.title, person=lambda p: p.first_name)
+            names = minutes_service.Names(
+                item_title=lambda i: i.title, person=lambda p: p.first_name
+            )
             from services.justering import create_draft
 
             record = create_draft(s, meeting=meeting, names=names, now=now)
@@ -310,7 +321,9 @@ def test_locked_minutes_refused_and_audited_on_both_databases(database_url: str)
                 today=now.date(),
             )
         with pytest.raises(DBAPIError), transaction(svc.session_factory) as s:
-            s.execute(text("UPDATE protokoll SET status = 'draft' WHERE id = :id"), {"id": record_id})
+            s.execute(
+                text("UPDATE protokoll SET status = 'draft' WHERE id = :id"), {"id": record_id}
+            )
         with transaction(svc.session_factory) as s:
             assert s.get(MinuteEntry, entry_id).text == "Rad"  # type: ignore[union-attr]
             assert s.exec(select(MinuteRevision)).all() == []

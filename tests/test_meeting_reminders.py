@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import meeting_texts
-from bot.dispatcher import ReminderDispatcher, get_dispatcher
-from bot.i18n import t
-from bot.services import Services
+from delivery.dispatcher import ReminderDispatcher, get_dispatcher
+from i18n import t
 from services import deadlines
 from services.meeting_reminders import (
     KIND_BEFORE,
@@ -35,8 +33,10 @@ from storage.models import (
     Rsvp,
 )
 from storage.reminders import Reminder, ReminderState
+from storage.runtime import Runtime
 from tests.conftest import FakeClock, Harness, import_example
 from tests.fakebot import FakeChat, FakeUser
+from views import meeting_reminders as meeting_texts
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SG_CHAT_ID = -1007001
@@ -74,7 +74,7 @@ def _person(s: Session, tg_id: int, name: str, private: bool, now: datetime, lan
     return person.id
 
 
-def _setup(svc: Services, *, link: bool = True) -> World:
+def _setup(svc: Runtime, *, link: bool = True) -> World:
     import_example(svc, "sof-2025-144.toml")
     now = svc.now()
     with transaction(svc.session_factory) as s:
@@ -108,7 +108,7 @@ def _setup(svc: Services, *, link: bool = True) -> World:
 
 
 def _meeting(
-    svc: Services,
+    svc: Runtime,
     w: World,
     starts: datetime = MEETING_AT,
     status: MeetingStatus = MeetingStatus.PUBLISHED,
@@ -136,7 +136,7 @@ def _meeting(
         return meeting.id
 
 
-def _change(svc: Services, meeting_id: int, **values: object) -> None:
+def _change(svc: Runtime, meeting_id: int, **values: object) -> None:
     with transaction(svc.session_factory) as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
@@ -148,7 +148,7 @@ def _change(svc: Services, meeting_id: int, **values: object) -> None:
         sync_meeting_reminders(s, meeting, now=svc.now())
 
 
-def _answer(svc: Services, meeting_id: int, person_id: int, answer: str = "yes") -> None:
+def _answer(svc: Runtime, meeting_id: int, person_id: int, answer: str = "yes") -> None:
     with transaction(svc.session_factory) as s:
         s.add(
             Rsvp(meeting_id=meeting_id, person_id=person_id, answer=answer, answered_at=svc.now())
@@ -159,7 +159,7 @@ def _answer(svc: Services, meeting_id: int, person_id: int, answer: str = "yes")
         sync_meeting_reminders(s, meeting, now=svc.now())
 
 
-def _rows(svc: Services, source: str) -> list[Reminder]:
+def _rows(svc: Runtime, source: str) -> list[Reminder]:
     with transaction(svc.session_factory) as s:
         found = s.exec(select(Reminder).where(Reminder.source == source)).all()
         return sorted(found, key=lambda r: (r.due_at, r.dedupe_key))
@@ -172,7 +172,7 @@ def _open(rows: list[Reminder]) -> list[Reminder]:
 # --- group reminders ----------------------------------------------------------------------
 
 
-def test_group_reminders_keep_local_time_across_dst(services: Services, clock: FakeClock) -> None:
+def test_group_reminders_keep_local_time_across_dst(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services)
     mid = _meeting(services, w)
@@ -204,7 +204,7 @@ def test_group_reminders_keep_local_time_across_dst(services: Services, clock: F
     ]
 
 
-def test_meeting_called_late_gets_no_stale_reminders(services: Services, clock: FakeClock) -> None:
+def test_meeting_called_late_gets_no_stale_reminders(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2026, 10, 24, 12))  # three days ahead: the 7-day instant has passed
     w = _setup(services)
     mid = _meeting(services, w)
@@ -212,7 +212,7 @@ def test_meeting_called_late_gets_no_stale_reminders(services: Services, clock: 
 
 
 def test_unlinked_body_gets_no_group_reminders_but_nudges(
-    services: Services, clock: FakeClock
+    services: Runtime, clock: FakeClock
 ) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services, link=False)
@@ -225,7 +225,7 @@ def test_unlinked_body_gets_no_group_reminders_but_nudges(
 
 
 def test_nudges_only_to_unanswered_members_with_a_private_chat(
-    services: Services, clock: FakeClock
+    services: Runtime, clock: FakeClock
 ) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services)
@@ -260,7 +260,7 @@ def test_nudge_offset_choice() -> None:
 # --- changes ------------------------------------------------------------------------------
 
 
-def test_rescheduled_meeting_gets_fresh_reminders(services: Services, clock: FakeClock) -> None:
+def test_rescheduled_meeting_gets_fresh_reminders(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services)
     mid = _meeting(services, w)
@@ -287,9 +287,7 @@ def test_rescheduled_meeting_gets_fresh_reminders(services: Services, clock: Fak
         (utc(2026, 11, 2, 13, 30), ReminderState.PENDING),
         (utc(2026, 11, 3, 12, 30), ReminderState.PENDING),
     ]
-    assert all(
-        r.payload["local_start"] == "2026-11-03T14:30:00+01:00" for r in _open(rows)
-    )
+    assert all(r.payload["local_start"] == "2026-11-03T14:30:00+01:00" for r in _open(rows))
     nudges = _rows(services, nudge_source(mid))
     assert {r.due_at for r in _open(nudges)} == {utc(2026, 11, 2, 13, 30)}
     assert {r.due_at for r in nudges if r.state == ReminderState.CANCELLED} == {
@@ -297,7 +295,7 @@ def test_rescheduled_meeting_gets_fresh_reminders(services: Services, clock: Fak
     }
 
 
-def test_new_place_updates_pending_reminders(services: Services, clock: FakeClock) -> None:
+def test_new_place_updates_pending_reminders(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services)
     mid = _meeting(services, w)
@@ -308,9 +306,7 @@ def test_new_place_updates_pending_reminders(services: Services, clock: FakeCloc
     assert all(r.payload["place"] == "Zoom" and r.state == ReminderState.PENDING for r in rows)
 
 
-def test_cancelled_or_draft_meeting_cancels_everything(
-    services: Services, clock: FakeClock
-) -> None:
+def test_cancelled_or_draft_meeting_cancels_everything(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2026, 10, 1, 12))
     w = _setup(services)
     mid = _meeting(services, w)
@@ -328,11 +324,11 @@ def test_cancelled_or_draft_meeting_cancels_everything(
 # --- the cadence guard --------------------------------------------------------------------
 
 
-def _cadence_rows(svc: Services, w: World, window: str) -> list[Reminder]:
+def _cadence_rows(svc: Runtime, w: World, window: str) -> list[Reminder]:
     return _rows(svc, deadlines.source_of(w.partnership_id, f"cadence:styrgrupp:{window}"))
 
 
-def test_cadence_reminders_until_a_meeting_is_called(services: Services, clock: FakeClock) -> None:
+def test_cadence_reminders_until_a_meeting_is_called(services: Runtime, clock: FakeClock) -> None:
     # 001 §3.1: the styrgrupp meets at least every second month; the agreement starts 1 May.
     clock.set(utc(2025, 5, 20, 10))
     w = _setup(services)
@@ -367,7 +363,7 @@ def test_cadence_reminders_until_a_meeting_is_called(services: Services, clock: 
     assert len(_open(_cadence_rows(services, w, "2025-07-01"))) == 3
 
 
-def test_held_meeting_opens_the_next_window(services: Services, clock: FakeClock) -> None:
+def test_held_meeting_opens_the_next_window(services: Runtime, clock: FakeClock) -> None:
     clock.set(utc(2025, 5, 20, 10))
     w = _setup(services)
     mid = _meeting(services, w, starts=datetime(2025, 6, 16, 10, tzinfo=STOCKHOLM))

@@ -13,8 +13,8 @@ import pytest_asyncio
 from icalendar import Calendar
 from sqlmodel import select
 
-from bot.i18n import t
 from handlers.dates import DATE_ERRORS
+from i18n import t
 from services import meetings as service
 from services.errors import Refusal
 from services.roles import role_in_body
@@ -127,9 +127,7 @@ def ics_of(message) -> tuple[Calendar, object]:  # type: ignore[no-untyped-def]
 
 
 def all_callback_data_fit(h: Harness) -> bool:
-    return all(
-        len(d.encode()) <= 64 for m in h.fake.sent for d in m.button_data()
-    )
+    return all(len(d.encode()) <= 64 for m in h.fake.sent for d in m.button_data())
 
 
 async def call_and_publish(h: Harness, when: str = "2026-12-10 14:00 Stadshuset, rum 3"):  # type: ignore[no-untyped-def]
@@ -141,7 +139,6 @@ async def call_and_publish(h: Harness, when: str = "2026-12-10 14:00 Stadshuset,
     kallelse = next(m for m in sent if m.button_data() and m.button_data()[0].startswith("rv:"))
     invitation = next(m for m in sent if m.document_name)
     return preview, kallelse, invitation
-
 
 
 COMING, NOT_COMING, MAYBE = "Coming", "Not coming", "Maybe"
@@ -361,7 +358,9 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
     before = len(h.fake.sent)
     await press(h, CHAIR, SG_CHAT, question.message_id, data)
     sent = h.fake.sent[before:]
-    assert any(head("<b>The meeting has been cancelled</b>: {title}, {when}") in m.plain for m in sent)
+    assert any(
+        head("<b>The meeting has been cancelled</b>: {title}, {when}") in m.plain for m in sent
+    )
     cal, event = ics_of(next(m for m in sent if m.document_name))
     assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
     assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 4  # type: ignore[index]
@@ -433,7 +432,9 @@ async def test_bad_times_are_refused_or_asked(harness: Harness) -> None:
 async def test_length_or_end_time_after_the_time(harness: Harness) -> None:
     h = harness
     await setup_sg(h)
-    length_error = sv("A meeting lasts from 15 minutes to 12 hours. Check the end time or the length.")
+    length_error = sv(
+        "A meeting lasts from 15 minutes to 12 hours. Check the end time or the length."
+    )
     for text in ("/kallelse 2026-12-10 14:00-13:00", "/kallelse 2026-12-10 14:00 5 min"):
         replies = await say(h, CHAIR, SG_CHAT, text)
         assert replies[-1].plain == length_error

@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from bot.app import build_application, make_services
 from bot.config import Settings
-from bot.services import Services
 from storage.db import transaction
 from storage.models import (
     ActionItem,
@@ -26,6 +25,7 @@ from storage.models import (
     MinuteRevision,
     ProtokollRecord,
 )
+from storage.runtime import Runtime
 from tests.conftest import FakeClock, Harness, TrackingProcessor, import_example, make_settings
 from tests.test_meetings_flow import (
     CHAIR,
@@ -45,7 +45,7 @@ MEETING_START = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # 14:00 in Stockholm
 
 @contextlib.asynccontextmanager
 async def running(
-    fake: Any, settings: Settings, svc: Services, clock: FakeClock
+    fake: Any, settings: Settings, svc: Runtime, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     """The Application as tests/conftest.py runs it, so a test can stop it and start another."""
     processor = TrackingProcessor()
@@ -137,7 +137,8 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     # Attendance corrected with a button: the city came after all.
     panel = next(m for m in replies if any(d.startswith("na:") for d in m.button_data()))
     city_button = next(
-        d for d, label in zip(panel.button_data(), panel.button_texts(), strict=True)
+        d
+        for d, label in zip(panel.button_data(), panel.button_texts(), strict=True)
         if "Cecilia" in label
     )
     answer = await press(h, STADSMISSION, SG_CHAT, panel.message_id, city_button)
@@ -197,14 +198,14 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     # Corrections: by the author or the chair, with history; someone else is refused.
     await h.settle(
         h.fake.send_text(
-            STADSMISSION, SG_CHAT, "/andra Mötet öppnades kl. 14.02",
+            STADSMISSION,
+            SG_CHAT,
+            "/andra Mötet öppnades kl. 14.02",
             reply_to_message_id=note_message_id,
         )
     )
     before = len(h.fake.sent)
-    await h.settle(
-        h.fake.send_text(CITY, SG_CHAT, "/stryk", reply_to_message_id=note_message_id)
-    )
+    await h.settle(h.fake.send_text(CITY, SG_CHAT, "/stryk", reply_to_message_id=note_message_id))
     assert sv("Only the author of the line or the chair can correct it.") in h.fake.sent[-1].plain
     assert len(h.fake.sent) == before + 1
     # The chair strikes the first decision by replying to its acknowledgement.
@@ -304,4 +305,3 @@ async def test_personnummer_in_a_note_is_not_recorded(meeting_harness: Harness) 
     await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
     await say(h, STADSMISSION, SG_CHAT, "/anteckning Gäller 19811218-9876 och hans ansökan")
     assert rows(h, MinuteEntry) == []
-

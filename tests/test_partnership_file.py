@@ -21,6 +21,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SOF_2025_144 = EXAMPLES / "sof-2025-144.toml"
 SOF_2023_202 = EXAMPLES / "sof-2023-202.toml"
 
+
 @pytest.fixture(scope="module")
 def main_text() -> str:
     return SOF_2025_144.read_text(encoding="utf-8")
@@ -457,7 +458,9 @@ def test_duplicate_party_key(main_text: str) -> None:
 
 
 def test_references_to_unknown_parties(main_text: str) -> None:
-    text = replace_once(main_text, 'party = "stockholms-stad"\npurpose', 'party = "staden"\npurpose')
+    text = replace_once(
+        main_text, 'party = "stockholms-stad"\npurpose', 'party = "staden"\npurpose'
+    )
     err = parse_error(text)
     assert err.field == "bodies.styrgrupp.participants[0].party"
     assert err.line == line_of(text, 'party = "staden"')
@@ -509,7 +512,9 @@ def test_all_errors_are_collected_and_shown(main_text: str) -> None:
 
 
 def test_opening_hours_must_close_after_opening(main_text: str) -> None:
-    text = replace_once(main_text, 'opens = "08:00", closes = "16:00"', 'opens = "16:00", closes = "08:00"')
+    text = replace_once(
+        main_text, 'opens = "08:00", closes = "16:00"', 'opens = "16:00", closes = "08:00"'
+    )
     err = parse_error(text)
     assert err.field == "annexes[2].activities[0].opening_hours[0].closes"
     assert err.line == line_of(text, 'opens = "16:00"')

@@ -178,7 +178,9 @@ def test_phone_number_that_happens_to_pass_both_checks_is_flagged() -> None:
     assert phone != "0701234567"
     assert contains_personal_identity_number(phone)
     # Written the way phone numbers usually are, it is not.
-    assert not contains_personal_identity_number(f"{phone[:3]}-{phone[3:6]} {phone[6:8]} {phone[8:]}")
+    assert not contains_personal_identity_number(
+        f"{phone[:3]}-{phone[3:6]} {phone[6:8]} {phone[8:]}"
+    )
 
 
 @given(digits=st.text(alphabet="0123456789", min_size=10, max_size=10))

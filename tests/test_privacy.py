@@ -47,7 +47,9 @@ async def test_a_member_erases_their_data_and_only_they_can_confirm(harness: Har
     answer = await press(harness, STRANGER, SG_CHAT, question.message_id, data)
     assert answer is not None and answer.get("show_alert")
     with transaction(harness.services.session_factory) as s:
-        assert not s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one().erased
+        assert (
+            not s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one().erased
+        )
     await press(harness, CONVICTUS_A, SG_CHAT, question.message_id, data)
     with transaction(harness.services.session_factory) as s:
         person = s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one()

@@ -27,13 +27,11 @@ from governance.protokoll import (
     labels,
     lock,
     start_amendment,
-    to_docx,
-    to_pdf,
-    to_telegram_html,
     verify,
 )
-from governance.protokoll_render_pdf import pdf_safe
 from governance.textsplit import utf16_len, visible_len, visible_text
+from views.protokoll import to_docx, to_pdf, to_telegram_html
+from views.protokoll_pdf import pdf_safe
 
 
 def make(**changes: object) -> Protokoll:

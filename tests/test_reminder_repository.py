@@ -34,9 +34,17 @@ def factory(engine: Engine) -> SessionFactory:
     return make_session_factory(engine)
 
 
-def spec(key: str, due: datetime, *, source: str = "meeting:1", chat: int = GROUP, **kw) -> ReminderSpec:  # type: ignore[no-untyped-def]
+def spec(
+    key: str, due: datetime, *, source: str = "meeting:1", chat: int = GROUP, **kw
+) -> ReminderSpec:  # type: ignore[no-untyped-def]
     return ReminderSpec(
-        kind="text", source=source, dedupe_key=key, chat_id=chat, due_at=due, payload={"text": key}, **kw
+        kind="text",
+        source=source,
+        dedupe_key=key,
+        chat_id=chat,
+        due_at=due,
+        payload={"text": key},
+        **kw,
     )
 
 
@@ -89,9 +97,7 @@ def test_schedule_is_an_upsert_by_dedupe_key(factory: SessionFactory) -> None:
         first = repo.schedule(session, [spec("a", T0), spec("b", T0)], now=T0)
     assert first.inserted == 2
     with transaction(factory) as session:
-        again = repo.schedule(
-            session, [spec("a", T0), spec("b", T0 + timedelta(hours=1))], now=T0
-        )
+        again = repo.schedule(session, [spec("a", T0), spec("b", T0 + timedelta(hours=1))], now=T0)
     assert (again.inserted, again.updated, again.unchanged) == (0, 1, 1)
     found = rows(factory)
     assert len(found) == 2
@@ -152,7 +158,9 @@ def test_replace_for_source_recomputes(factory: SessionFactory) -> None:
 
     with pytest.raises(ValueError):
         with transaction(factory) as session:
-            repo.replace_for_source(session, "meeting:1", [spec("x", T0, source="meeting:9")], now=T0)
+            repo.replace_for_source(
+                session, "meeting:1", [spec("x", T0, source="meeting:9")], now=T0
+            )
 
     # Scheduling a cancelled occurrence again brings it back.
     with transaction(factory) as session:
@@ -164,7 +172,11 @@ def test_cancel_source_leaves_other_sources_and_finished_rows(factory: SessionFa
     with transaction(factory) as session:
         repo.schedule(
             session,
-            [spec("a1", T0), spec("a2", T0 + timedelta(days=3)), spec("b1", T0, source="deadline:1")],
+            [
+                spec("a1", T0),
+                spec("a2", T0 + timedelta(days=3)),
+                spec("b1", T0, source="deadline:1"),
+            ],
             now=T0,
         )
     with transaction(factory) as session:
@@ -173,7 +185,9 @@ def test_cancel_source_leaves_other_sources_and_finished_rows(factory: SessionFa
     assert states == {"a1": "cancelled", "a2": "cancelled", "b1": "pending"}
 
 
-def test_claim_due_takes_due_rows_oldest_first_and_respects_backoff(factory: SessionFactory) -> None:
+def test_claim_due_takes_due_rows_oldest_first_and_respects_backoff(
+    factory: SessionFactory,
+) -> None:
     with transaction(factory) as session:
         repo.schedule(
             session,
@@ -200,7 +214,10 @@ def test_claim_due_takes_due_rows_oldest_first_and_respects_backoff(factory: Ses
         assert repo.next_due_at(session) == T0 + timedelta(seconds=1)
     with transaction(factory) as session:
         later = T0 + timedelta(minutes=5)
-        got = {r.dedupe_key for r in repo.claim_due(session, now=later, instance="x", lease_seconds=60, limit=10)}
+        got = {
+            r.dedupe_key
+            for r in repo.claim_due(session, now=later, instance="x", lease_seconds=60, limit=10)
+        }
     # The expired leases of "late" and "now" are taken over too.
     assert got == {"late", "now", "future", "backoff"}
     assert {r.claimed_by for r in rows(factory).values()} == {"x"}
@@ -228,7 +245,9 @@ def test_mark_retry_release_does_not_use_up_attempts(factory: SessionFactory) ->
         repo.schedule(session, [spec("a", T0)], now=T0)
         [row] = repo.claim_due(session, now=T0, instance="i", lease_seconds=60, limit=1)
         assert row.id is not None
-        repo.mark_retry(session, row.id, T0 + timedelta(seconds=35), now=T0, instance="i", count_attempt=False)
+        repo.mark_retry(
+            session, row.id, T0 + timedelta(seconds=35), now=T0, instance="i", count_attempt=False
+        )
     found = rows(factory)["a"]
     assert (found.state, found.attempts, found.next_attempt_at) == (
         "pending",
@@ -246,8 +265,13 @@ def test_pause_resume_and_move_chat(factory: SessionFactory) -> None:
         )
     with transaction(factory) as session:
         assert repo.pause_chat(session, GROUP, now=T0) == 2
-        assert repo.claim_due(session, now=T0, instance="i", lease_seconds=60, limit=10)[0].dedupe_key == "o"
-        later = repo.claim_due(session, now=T0 + timedelta(days=2), instance="i", lease_seconds=60, limit=10)
+        assert (
+            repo.claim_due(session, now=T0, instance="i", lease_seconds=60, limit=10)[0].dedupe_key
+            == "o"
+        )
+        later = repo.claim_due(
+            session, now=T0 + timedelta(days=2), instance="i", lease_seconds=60, limit=10
+        )
         assert [r.dedupe_key for r in later] == ["o"]  # its lease ran out; a and b stay paused
     with transaction(factory) as session:
         assert repo.move_chat(session, GROUP, -1009, now=T0) == 2
@@ -281,7 +305,9 @@ def test_next_due_at_sees_backoff_and_leases(factory: SessionFactory) -> None:
 def test_concurrent_claims_never_share_a_row(factory: SessionFactory) -> None:
     """Several claimers at once (threads, own sessions): every row is claimed exactly once."""
     with transaction(factory) as session:
-        repo.schedule(session, [spec(f"r{i}", T0 - timedelta(seconds=i)) for i in range(200)], now=T0)
+        repo.schedule(
+            session, [spec(f"r{i}", T0 - timedelta(seconds=i)) for i in range(200)], now=T0
+        )
     taken: list[str] = []
     errors: list[BaseException] = []
     lock = threading.Lock()

@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot.dispatcher import ReminderDispatcher, get_dispatcher
-from bot.i18n import t
+from delivery.dispatcher import ReminderDispatcher, get_dispatcher
 from handlers import votes as vote_handlers
+from i18n import t
 from storage import bodies
 from storage.db import transaction
 from storage.models import AuditEntry, Ballot, Body, Decision, Vote
@@ -142,7 +142,9 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
         "Outside a meeting a vote needs a deadline: /omrostning question | Friday 17:00."
     )
 
-    message = (await say(h, CHAIR, SG_CHAT, "/omrostning Ska öppettiderna förlängas? | fredag 17:00"))[-1]
+    message = (
+        await say(h, CHAIR, SG_CHAT, "/omrostning Ska öppettiderna förlängas? | fredag 17:00")
+    )[-1]
     assert "Ska öppettiderna förlängas?" in message.plain
     assert message.button_texts() == [YES, NO, ABSTAIN, sv("Close")]
     assert all(len(d.encode()) <= 64 for d in message.button_data())
@@ -150,7 +152,10 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     vote = vote_row(h, vote_id)
     assert vote.message_id == message.message_id
     assert sorted(e["party_key"] for e in vote.entitled) == [
-        "convictus", "convictus", "stockholms-stad", "stockholms-stadsmission"
+        "convictus",
+        "convictus",
+        "stockholms-stad",
+        "stockholms-stadsmission",
     ]  # fmt: skip  (Pia is pending: not entitled)
 
     toast = await press(h, CHAIR, SG_CHAT, message.message_id, f"vt:{vote_id}:y")
@@ -165,7 +170,11 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     assert counts(1, 1, 0) in shown  # Convictus not counted while split
     # The chair cannot close a standalone vote early while the split could still change it.
     toast = await press(h, CHAIR, SG_CHAT, message.message_id, f"vt:{vote_id}:c")
-    assert toast.startswith(sv("Members can still vote or change the result until the deadline, so the vote stays open until then.")[:40])
+    assert toast.startswith(
+        sv(
+            "Members can still vote or change the result until the deadline, so the vote stays open until then."
+        )[:40]
+    )
 
     # Bad input: a stranger, a pending member, tampered data, the same choice twice.
     assert await press(h, STRANGER, SG_CHAT, message.message_id, f"vt:{vote_id}:y") == NOT_ENTITLED
@@ -179,7 +188,15 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     await press(h, CONVICTUS2, SG_CHAT, message.message_id, f"vt:{vote_id}:y")
     shown = h.fake.last(SG_CHAT.id).plain
     assert counts(2, 1, 0) in shown and "⚠️" not in shown
-    assert sv("Votes cast: {cast} of {entitled} entitled (turnout {turnout} %)", cast=3, entitled=3, turnout=100) in shown  # parties, not people
+    assert (
+        sv(
+            "Votes cast: {cast} of {entitled} entitled (turnout {turnout} %)",
+            cast=3,
+            entitled=3,
+            turnout=100,
+        )
+        in shown
+    )  # parties, not people
 
     # A member cannot close; the chair can now (every unit settled); a second close is refused.
     assert await press(h, CITY, SG_CHAT, message.message_id, f"vt:{vote_id}:c") == ONLY_CHAIR_CLOSES
@@ -191,7 +208,9 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     assert vote.status == "closed" and vote.result is not None
     assert vote.result["outcome"] == "adopted"
     assert (vote.result["yes"], vote.result["no"], vote.result["entitled"]) == (2, 1, 3)
-    edited = next(m for m in h.fake.sent if m.message_id == message.message_id and m.chat_id == SG_CHAT.id)
+    edited = next(
+        m for m in h.fake.sent if m.message_id == message.message_id and m.chat_id == SG_CHAT.id
+    )
     assert "SG 2026:1" in edited.plain and edited.button_texts() == []
     with transaction(h.services.session_factory) as s:
         decision = s.get(Decision, vote.decision_id)
@@ -246,7 +265,9 @@ async def test_standalone_vote_closes_on_its_deadline_and_reminds_only_non_voter
     await say(h, STADSMISSION, FakeChat.private(STADSMISSION), "/start")
     await say(h, CITY, FakeChat.private(CITY), "/start")
     # Monday 23 November 10:00; the vote closes Thursday 26 November 17:00 (16:00 UTC).
-    message = (await say(h, CHAIR, SG_CHAT, "/omrostning Ny rutin för nyckelkvittens? | 26/11 17:00"))[-1]
+    message = (
+        await say(h, CHAIR, SG_CHAT, "/omrostning Ny rutin för nyckelkvittens? | 26/11 17:00")
+    )[-1]
     vote_id = vote_id_of(message)
     assert vote_row(h, vote_id).closes_at == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
     await press(h, CHAIR, SG_CHAT, message.message_id, f"vt:{vote_id}:y")

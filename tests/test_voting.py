@@ -41,9 +41,10 @@ def b(voter_id: int, choice: Choice) -> Ballot:
 
 
 def test_example_files_rules() -> None:
-    assert load_partnership_file(EXAMPLES / "sof-2025-144.toml").bodies[
-        "styrgrupp"
-    ].voting.rule == "per_party"
+    assert (
+        load_partnership_file(EXAMPLES / "sof-2025-144.toml").bodies["styrgrupp"].voting.rule
+        == "per_party"
+    )
     spec_004 = load_partnership_file(EXAMPLES / "sof-2023-202.toml")
     result = tally(spec_004.bodies["styrgrupp"].voting, VOTERS_004, [b(1, Y)])
     assert result.entitled == 3 and result.yes == 1
@@ -219,7 +220,9 @@ def voting_st(draw: st.DrawFn) -> Voting:
 
 @settings(max_examples=200, deadline=None)
 @given(voting_st(), voters_st, ballot_st)
-def test_counts_are_consistent(voting: Voting, voters: tuple[Voter, ...], ballots: list[Ballot]) -> None:
+def test_counts_are_consistent(
+    voting: Voting, voters: tuple[Voter, ...], ballots: list[Ballot]
+) -> None:
     result = tally(voting, voters, ballots)
     counted = sum(1 for u in result.units if u.choice is not None)
     assert result.yes + result.no + result.abstain == result.votes_cast == counted

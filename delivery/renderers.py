@@ -10,7 +10,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from bot.i18n import N_, t
+from i18n import N_, t
 
 Renderer = Callable[[dict[str, Any], str, bool], str]
 

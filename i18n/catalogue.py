@@ -1,6 +1,6 @@
 """Keep the gettext catalogues in step with the source.
 
-`python -m bot.catalogue` extracts every marked message and merges it into `sv` and `en`; English
+`python -m i18n.catalogue` extracts every marked message and merges it into `sv` and `en`; English
 message ids translate to themselves, Swedish ones must be filled in by hand (the test suite fails
 while any is missing).
 """
@@ -15,10 +15,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LANGUAGES, LOCALES_DIR
+from i18n import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("bot", "handlers", "governance", "services", "storage")
+SOURCE_DIRS = ("bot", "handlers", "views", "services", "governance", "storage", "delivery", "i18n")
 KEYWORDS = {"_": None, "N_": None, "t": (2,), "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
@@ -70,7 +70,8 @@ def update() -> None:
         target = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as handle:
-            write_po(handle, new, width=100, sort_output=True)
+            # No line numbers: they change with every edit and make the catalogues conflict on merge.
+            write_po(handle, new, width=100, sort_output=True, include_lineno=False)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.i18n import t
-from bot.reminder_texts import escape, register, with_late_note
+from delivery.renderers import escape, register, with_late_note
+from i18n import t
 
 KIND_BEFORE = "meeting.before"  # the same names as services.meeting_reminders
 KIND_NUDGE = "meeting.nudge"
@@ -88,9 +88,7 @@ def _when_line(payload: dict[str, Any], language: str, late: bool) -> str:
     until = None if late else time_until(str(payload.get("offset", "")), language)
     if until is None:
         return t(language, "{body} meets {at}.").format(body=body, at=at)
-    return t(language, "{body} meets {until}: {at}.").format(
-        body=body, until=escape(until), at=at
-    )
+    return t(language, "{body} meets {until}: {at}.").format(body=body, until=escape(until), at=at)
 
 
 def _place_line(payload: dict[str, Any], language: str) -> str | None:

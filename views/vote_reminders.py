@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.i18n import N_, t
-from bot.reminder_texts import escape, register, with_late_note
+from delivery.renderers import escape, register, with_late_note
 from governance.voting import Choice, Outcome, Tally
+from i18n import N_, t
 from services.votes import KIND_REMINDER, RollCallParty
 from storage.models import Person, Vote
 
@@ -95,7 +95,9 @@ def vote_message(
         lines.append(escape(t(language, "One vote per representative; majority decides.")))
     if vote.status == "open" and vote.closes_at is not None:
         lines.append(
-            escape(t(language, "Closes {when}.").format(when=when_text(vote.closes_at, zone, language)))
+            escape(
+                t(language, "Closes {when}.").format(when=when_text(vote.closes_at, zone, language))
+            )
         )
     lines.append("")
     lines += [escape(line) for line in _counts(result, language)]
@@ -113,9 +115,13 @@ def vote_message(
     if vote.status == "closed":
         lines.append("")
         outcome = t(language, OUTCOME_NAMES[result.outcome])
-        lines.append("<b>" + escape(t(language, "Closed. {outcome}.").format(outcome=outcome)) + "</b>")
+        lines.append(
+            "<b>" + escape(t(language, "Closed. {outcome}.").format(outcome=outcome)) + "</b>"
+        )
         if decision_label:
-            lines.append(escape(t(language, "Recorded as decision {label}.").format(label=decision_label)))
+            lines.append(
+                escape(t(language, "Recorded as decision {label}.").format(label=decision_label))
+            )
     elif vote.status == "cancelled":
         lines.append("<b>" + escape(t(language, "The vote was cancelled.")) + "</b>")
     return "\n".join(lines)
@@ -139,8 +145,13 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
     closes = datetime.fromisoformat(str(payload["closes_at"]))
     zone = ZoneInfo(str(payload.get("timezone") or "Europe/Stockholm"))
     when = when_text(closes, zone, language)
-    header = "🗳 <b>" + escape(t(language, "Vote closing soon")) + "</b> · " + " · ".join(
-        escape(p) for p in (payload.get("diarienummer", ""), payload.get("body_name", "")) if p
+    header = (
+        "🗳 <b>"
+        + escape(t(language, "Vote closing soon"))
+        + "</b> · "
+        + " · ".join(
+            escape(p) for p in (payload.get("diarienummer", ""), payload.get("body_name", "")) if p
+        )
     )
     lines = [header, f"<b>{escape(payload.get('question', ''))}</b>"]
     if payload.get("private"):

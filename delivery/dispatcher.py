@@ -33,12 +33,12 @@ from telegram.error import (
 )
 from telegram.ext import Application, Job
 
-from bot import reminder_texts
-from bot.services import Services
+from delivery import renderers as reminder_texts
 from storage import bodies
 from storage import reminders as repo
 from storage.db import transaction
 from storage.models import ChatStatus
+from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class ReminderDispatcher:
     def __init__(
         self,
         bot: Bot,
-        services: Services,
+        services: Runtime,
         *,
         instance: str | None = None,
         concurrency: int = 64,
@@ -656,7 +656,7 @@ def install_dispatcher(
     first: float = 1.0,
 ) -> ReminderDispatcher:
     """Create the dispatcher, publish it in bot_data, and wake it from the JobQueue."""
-    services: Services = application.bot_data["services"]
+    services: Runtime = application.bot_data["services"]
     if dispatcher is None:
         dispatcher = ReminderDispatcher(application.bot, services)
     application.bot_data[BOT_DATA_KEY] = dispatcher

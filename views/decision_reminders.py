@@ -12,9 +12,9 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.i18n import N_, t
-from bot.reminder_texts import escape, register, with_late_note
+from delivery.renderers import escape, register, with_late_note
 from governance.reminder_times import OVERDUE
+from i18n import N_, t
 
 KIND_ACTION = "action.due"  # the same names as the services
 KIND_PENDING = "decision.pending"

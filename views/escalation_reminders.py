@@ -9,9 +9,9 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from bot.decision_texts import long_date
-from bot.i18n import t
-from bot.reminder_texts import escape, register, with_late_note
+from delivery.renderers import escape, register, with_late_note
+from i18n import t
+from views.decision_reminders import long_date
 
 KIND_RAISED = "escalation.raised"  # the same names as the service
 KIND_DECIDED = "escalation.decided"

@@ -14,10 +14,10 @@ from typing import Any, get_args
 
 from babel.dates import format_date
 
-from bot.i18n import t
-from bot.reminder_texts import escape, register, with_late_note
+from delivery.renderers import escape, register, with_late_note
 from governance.partnership_schema import DeadlineKind
 from governance.reminder_times import OVERDUE
+from i18n import t
 
 KIND_PREFIX = "deadline."
 ALL_KINDS: tuple[str, ...] = (*get_args(DeadlineKind), "cadence")
