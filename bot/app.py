@@ -1,4 +1,5 @@
-"""Build the PTB Application: one ApplicationBuilder chain, services in bot_data."""
+"""Build the PTB Application: one ApplicationBuilder chain with the typed context, whose
+`context.runtime` (database, clock, settings) every handler and job reads."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackContext,
     Defaults,
 )
 
 from bot.config import Settings
+from handlers.bot_context import CONTEXT_TYPES, BotContext, runtime_of
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.runtime import Clock, Runtime, system_clock
@@ -36,7 +37,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     from services.deadlines import sync_all
     from storage.db import transaction
 
-    services: Runtime = application.bot_data["services"]
+    services = runtime_of(application)
     # The file or the calendar may have moved on while the bot was down: bring every
     # partnership's deadline reminders up to date before the dispatcher's first run.
     with transaction(services.session_factory) as session:
@@ -52,6 +53,9 @@ def build_application(
     with_dispatcher: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     from handlers import register_handlers
+    from services import subscribers
+
+    subscribers.install()  # who reacts to which domain event
 
     token = settings.require_token()
     builder = ApplicationBuilder()
@@ -59,6 +63,7 @@ def build_application(
         builder = builder.concurrent_updates(update_processor)
     application = (
         builder.token(token)
+        .context_types(CONTEXT_TYPES)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
@@ -74,12 +79,12 @@ def build_application(
         .post_init(_post_init)
         .build()
     )
-    application.bot_data["services"] = services
+    application.bot_data.runtime = services
     register_handlers(application)
     if with_dispatcher:
-        from delivery.dispatcher import install_dispatcher
+        from delivery.dispatcher import ReminderDispatcher, install_dispatcher
 
-        install_dispatcher(application)
+        install_dispatcher(application, dispatcher=ReminderDispatcher(application.bot, services))
         if application.job_queue is not None:
             # Deadlines that depend on the calendar (the next cadence window once a meeting is
             # held, a chair term running out) are recomputed every few hours as well.
@@ -89,11 +94,11 @@ def build_application(
     return application
 
 
-async def _resync_deadlines(context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def _resync_deadlines(context: BotContext) -> None:
     from services.deadlines import sync_all
     from storage.db import transaction
 
-    services: Runtime = context.bot_data["services"]
+    services = context.runtime
 
     def resync() -> None:
         with transaction(services.session_factory) as session:

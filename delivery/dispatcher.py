@@ -656,9 +656,9 @@ def install_dispatcher(
     first: float = 1.0,
 ) -> ReminderDispatcher:
     """Create the dispatcher, publish it in bot_data, and wake it from the JobQueue."""
-    services: Runtime = application.bot_data["services"]
     if dispatcher is None:
-        dispatcher = ReminderDispatcher(application.bot, services)
+        dispatcher = ReminderDispatcher(application.bot, application.bot_data["services"])
+    services = dispatcher.services
     application.bot_data[BOT_DATA_KEY] = dispatcher
     job_queue = application.job_queue
     if job_queue is None:

@@ -32,6 +32,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # 0: commands and buttons.
     commands.add_command_handlers(application, group=0)
     application.add_handler(CallbackQueryHandler(members.decide, pattern=r"^m[cr]:"), group=0)
+    application.add_handler(
+        CallbackQueryHandler(members.appoint_chair_with_date, pattern=r"^cd:"), group=0
+    )
     for pattern, callback in (
         (r"^rv:", meetings.rsvp_button),
         (r"^ma:", meetings.agenda_button),

@@ -16,7 +16,6 @@ from handlers.common import (
     is_group,
     refuse,
     reply,
-    services,
     wake_dispatcher,
 )
 from i18n import _
@@ -41,7 +40,7 @@ async def bot_membership_changed(update: Update, context: Context) -> None:
     if change is None or not is_group(change.chat):
         return
     was, now = _was_and_is_present(change)
-    svc = services(context)
+    svc = context.runtime
     chat_id = change.chat.id
     if was and not now:
         with transaction(svc.session_factory) as session:
@@ -79,7 +78,7 @@ async def chat_migrated(update: Update, context: Context) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    svc = services(context)
+    svc = context.runtime
     with transaction(svc.session_factory) as session:
         body = chats.chat_migrated(session, old, new, svc.now())
     if body is not None:
@@ -106,7 +105,7 @@ async def link(update: Update, context: Context) -> None:
         )
         return
     diarienummer, body_text = " ".join(args[:-1]), args[-1]
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     user = acting_user(update)
     thread_id = message.message_thread_id if message.is_topic_message else None

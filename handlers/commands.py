@@ -1,25 +1,40 @@
-"""Every command once: Swedish name, English alias, description, where it is offered."""
+"""Every command once: Swedish name, English alias, description, where it is offered; and
+/hjalp and /start, which show them by the user's role."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeDefault,
+    Chat,
     Update,
 )
 from telegram.ext import Application, CommandHandler
 
-from handlers import chats, deadlines, decisions, help, meetings, members, minutes, privacy
-from handlers import escalations as escalation_handlers
-from handlers import votes as vote_handlers
+# Module imports by full name: `from handlers import …` would make this module and the
+# package's registration import each other.
+import handlers.chats as chats
+import handlers.deadlines as deadlines
+import handlers.decisions as decisions
+import handlers.escalations as escalation_handlers
+import handlers.meetings as meetings
+import handlers.members as members
+import handlers.minutes as minutes
+import handlers.privacy as privacy
+import handlers.votes as vote_handlers
 from handlers.common import Context
-from i18n import N_, t
+from handlers.wrapper import Act, in_chat
+from i18n import N_, current_language, t
+from services.chats import body_of_chat
+from services.roles import role_in_body
+from views import help as help_view
 from views import meeting_reminders as meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -37,8 +52,39 @@ class Command:
     audience: str = "everyone"
 
 
+def _help(act: Act) -> None:
+    if act.chat.type == Chat.PRIVATE:
+        act.reply(help_view.private_help())
+        return
+    found = body_of_chat(act.session, act.chat.id)
+    if found is None:
+        act.reply(help_view.not_linked())
+        return
+    body, partnership = found
+    user = act.user
+    today = act.runtime.today(ZoneInfo(partnership.timezone))
+    role = role_in_body(
+        act.session, body, user.id if user else None, today, is_chat_admin=act.is_chat_admin
+    )
+    english = current_language() == "en"
+    act.reply(help_view.group_help(body, partnership, role, COMMANDS, english=english))
+
+
+@in_chat(admin=True)
+def help_command(act: Act) -> None:
+    _help(act)
+
+
+@in_chat()
+def start(act: Act) -> None:
+    if act.chat.type == Chat.PRIVATE:
+        act.reply(help_view.private_start())
+        return
+    _help(act)
+
+
 COMMANDS: tuple[Command, ...] = (
-    Command("hjalp", "help", N_("What this chat can do"), help.help_command, in_private=True),
+    Command("hjalp", "help", N_("What this chat can do"), help_command, in_private=True),
     Command(
         "koppla",
         "link",
@@ -195,7 +241,7 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def add_command_handlers(application: Application, group: int = 0) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("start", help.start), group=group)
+    application.add_handler(CommandHandler("start", start), group=group)
     for command in COMMANDS:
         application.add_handler(
             CommandHandler([command.sv, command.en], command.callback), group=group

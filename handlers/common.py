@@ -1,45 +1,42 @@
-"""Small helpers every handler uses: services, replies, refusals, chat-admin checks."""
+"""Small helpers every handler uses: replies, refusals, edits, chat-admin checks."""
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.error import BadRequest, TelegramError
 
-from governance.textsplit import split_html, truncate_plain
+from governance.textsplit import split_html
+from handlers.bot_context import BotContext
 from i18n import _
 from services.errors import Refusal
-from storage.models import Person
-from storage.runtime import Runtime
+from views.common import esc, mention, person_name
 
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN_ID = 1087968824
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
-
-def services(context: Context) -> Runtime:
-    return context.bot_data["services"]  # type: ignore[no-any-return]
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def person_name(person: Person) -> str:
-    if person.erased:
-        return _("(erased member)")
-    full = " ".join(part for part in (person.first_name, person.last_name) if part)
-    return truncate_plain(full or (person.username or str(person.telegram_user_id)), 64)
-
-
-def mention(person: Person) -> str:
-    return f'<a href="tg://user?id={person.telegram_user_id}">{esc(person_name(person))}</a>'
+__all__ = [
+    "ANONYMOUS_ADMIN_ID",
+    "Context",
+    "acting_user",
+    "command_args",
+    "edit_message",
+    "esc",
+    "is_chat_admin",
+    "is_group",
+    "mention",
+    "person_name",
+    "refusal_text",
+    "refuse",
+    "reply",
+    "thread_of",
+    "wake_dispatcher",
+]
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
@@ -59,20 +56,55 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return sent
 
 
+def refusal_text(refusal: Refusal) -> str:
+    return _(refusal.message).format(**{k: esc(v) for k, v in refusal.params.items()})
+
+
 async def refuse(update: Update, refusal: Refusal) -> None:
-    text = _(refusal.message).format(**{k: esc(v) for k, v in refusal.params.items()})
+    text = refusal_text(refusal)
     if update.callback_query is not None:
         await update.callback_query.answer(text[:200], show_alert=True)
     else:
         await reply(update, text)
 
 
-def command_args(context: Context) -> str:
+async def edit_message(
+    bot: Any,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit a message in place. "Message is not modified" (a second press, a refresh with
+    nothing new) counts as done; any other failure is logged and reported as False."""
+    try:
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return True
+        log.warning("could not edit message %s: %s", message_id, type(exc).__name__)
+        return False
+    except TelegramError as exc:
+        log.warning("could not edit message %s: %s", message_id, type(exc).__name__)
+        return False
+    return True
+
+
+def command_args(context: BotContext) -> str:
     return " ".join(context.args or []).strip()
 
 
 def is_group(chat: Chat | None) -> bool:
     return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def thread_of(message: Message | None, default: int | None) -> int | None:
+    """The forum topic to answer in: the message's own, else the body's stored one."""
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return default
 
 
 def acting_user(update: Update) -> User | None:
@@ -83,7 +115,7 @@ def acting_user(update: Update) -> User | None:
     return user
 
 
-async def is_chat_admin(update: Update, context: Context) -> bool:
+async def is_chat_admin(update: Update, context: BotContext) -> bool:
     """Re-checked with Telegram on every privileged action; never trusted from stored state."""
     chat = update.effective_chat
     message = update.effective_message
@@ -103,7 +135,7 @@ async def is_chat_admin(update: Update, context: Context) -> bool:
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def wake_dispatcher(context: Context) -> None:
+async def wake_dispatcher(context: BotContext) -> None:
     """Something is due now (a posted-back decision, a linked chat's reminders): send it soon
     rather than at the dispatcher's next safety run."""
     from delivery.dispatcher import get_dispatcher

@@ -8,7 +8,7 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from governance.personnummer import contains_personal_identity_number
-from handlers.common import Context, acting_user, reply, services
+from handlers.common import Context, acting_user, reply
 from i18n import _, pick_language, set_language
 from storage import bodies, people, updates
 from storage.db import transaction
@@ -26,7 +26,7 @@ def partnership_languages(
 
 async def handle_once(update: Update, context: Context) -> None:
     """Stops an update that was already taken by this or another bot process."""
-    svc = services(context)
+    svc = context.runtime
     with transaction(svc.session_factory) as session:
         first = updates.claim_update(session, update.update_id, svc.now())
     if not first:
@@ -34,7 +34,7 @@ async def handle_once(update: Update, context: Context) -> None:
 
 
 async def forget_old_updates(context: Context) -> None:
-    svc = services(context)
+    svc = context.runtime
 
     def forget() -> None:
         with transaction(svc.session_factory) as session:
@@ -45,7 +45,7 @@ async def forget_old_updates(context: Context) -> None:
 
 
 async def remember_sender(update: Update, context: Context) -> None:
-    svc = services(context)
+    svc = context.runtime
     user = acting_user(update)
     chat = update.effective_chat
     with transaction(svc.session_factory) as session:

@@ -18,7 +18,6 @@ from handlers.common import (
     is_chat_admin,
     refuse,
     reply,
-    services,
     wake_dispatcher,
 )
 from i18n import N_, _, current_language
@@ -106,7 +105,7 @@ async def list_deadlines(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     language = current_language()
     show_all = command_args(context).casefold() in ALL_WORDS
     try:
@@ -143,7 +142,7 @@ async def mark_done(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     language = current_language()
     command = deadline_texts.done_command(language)
     wanted = command_args(context).split()

@@ -20,7 +20,6 @@ from handlers.common import (
     mention,
     refuse,
     reply,
-    services,
     wake_dispatcher,
 )
 from i18n import N_, _, current_language
@@ -97,7 +96,7 @@ async def raise_question(update: Update, context: Context) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     user = acting_user(update)
     try:
@@ -167,7 +166,7 @@ async def escalation_button(update: Update, context: Context) -> None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     escalation_id, op = int(parts[1]), parts[2]
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -217,7 +216,7 @@ async def list_escalations(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     try:
         with transaction(svc.session_factory) as session:
             body = linked_body(session, chat.id)

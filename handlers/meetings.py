@@ -39,7 +39,6 @@ from handlers.common import (
     person_name,
     refuse,
     reply,
-    services,
 )
 from handlers.dates import date_error_text
 from i18n import N_, _, current_language, language
@@ -422,7 +421,7 @@ async def _edit(
 
 async def refresh_kallelse(context: Context, meeting_id: int) -> None:
     """Edit the kallelse in place from the current state (answers, time, cancellation)."""
-    svc = services(context)
+    svc = context.runtime
     locks: defaultdict[int, asyncio.Lock] = context.bot_data.setdefault(
         _LOCKS_KEY, defaultdict(asyncio.Lock)
     )
@@ -460,7 +459,7 @@ async def refresh_kallelse(context: Context, meeting_id: int) -> None:
 def _role(session: Session, body: Body, update: Update, context: Context, admin: bool) -> Role:
     user = acting_user(update)
     return role_in_body(
-        session, body, user.id if user else None, services(context).today(), is_chat_admin=admin
+        session, body, user.id if user else None, context.runtime.today(), is_chat_admin=admin
     )
 
 
@@ -588,7 +587,7 @@ async def call_meeting(update: Update, context: Context) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     args = command_args(context)
     try:
@@ -641,7 +640,7 @@ async def choose_new_time(update: Update, context: Context) -> None:
     if when is None:
         await _bad_button(update)
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     message = query.message if isinstance(query.message, Message) else None
     try:
@@ -680,7 +679,7 @@ async def agenda_button(update: Update, context: Context) -> None:
         await _bad_button(update)
         return
     meeting_id, item_id, op = int(parts[1]), int(parts[2]), parts[3]
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     toast = ""
     try:
@@ -735,7 +734,7 @@ async def publish_button(update: Update, context: Context) -> None:
         await _bad_button(update)
         return
     meeting_id = int(raw)
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     now = svc.now()
     try:
@@ -772,7 +771,7 @@ async def add_item(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     user = acting_user(update)
     if user is None:
         await reply(
@@ -829,7 +828,7 @@ async def rsvp_button(update: Update, context: Context) -> None:
     if user is None:
         await _bad_button(update)
         return
-    svc = services(context)
+    svc = context.runtime
     try:
         with transaction(svc.session_factory) as session:
             body, _partnership = linked_body_and_partnership(session, chat.id)
@@ -877,7 +876,7 @@ async def list_meetings(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
@@ -908,7 +907,7 @@ async def reschedule(update: Update, context: Context) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     args = command_args(context)
     try:
@@ -955,7 +954,7 @@ async def choose_move_time(update: Update, context: Context) -> None:
     if when is None or not parts[1].isdigit():
         await _bad_button(update)
         return
-    svc = services(context)
+    svc = context.runtime
     message = query.message if isinstance(query.message, Message) else None
     with transaction(svc.session_factory) as session:
         body = bodies.get_body_by_chat(session, chat.id)
@@ -979,7 +978,7 @@ async def _do_reschedule(
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
-    svc = services(context)
+    svc = context.runtime
     now = svc.now()
     try:
         with transaction(svc.session_factory) as session:
@@ -1040,7 +1039,7 @@ async def cancel_meeting(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -1089,7 +1088,7 @@ async def cancel_button(update: Update, context: Context) -> None:
         await _bad_button(update)
         return
     meeting_id = int(raw)
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     now = svc.now()
     try:

@@ -40,7 +40,6 @@ from handlers.common import (
     person_name,
     refuse,
     reply,
-    services,
     wake_dispatcher,
 )
 from handlers.dates import date_error_text
@@ -75,11 +74,11 @@ def _role(update: Update, context: Context, session: Session, body: Body, admin:
     if user is None:
         raise Refusal(N_("Write this from your own account, not anonymously."))
     zone = service.zone_of(session, body)
-    return role_in_body(session, body, user.id, services(context).today(zone), is_chat_admin=admin)
+    return role_in_body(session, body, user.id, context.runtime.today(zone), is_chat_admin=admin)
 
 
 def _today(context: Context, session: Session, body: Body):  # type: ignore[no-untyped-def]
-    return services(context).today(service.zone_of(session, body))
+    return context.runtime.today(service.zone_of(session, body))
 
 
 def _names(partnership: Partnership) -> service.Names:
@@ -274,7 +273,7 @@ async def start_meeting(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -315,7 +314,7 @@ async def attendance(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -360,7 +359,7 @@ async def attendance_button(update: Update, context: Context) -> None:
     if ids is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -393,7 +392,7 @@ async def justerare_button(update: Update, context: Context) -> None:
     if ids is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -415,7 +414,7 @@ async def next_item(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -436,7 +435,7 @@ async def note(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -461,7 +460,7 @@ async def decision(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -490,7 +489,7 @@ async def action(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -556,7 +555,7 @@ async def _correct(update: Update, context: Context, *, strike: bool) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     new_text = None if strike else command_args(context)
     admin = await is_chat_admin(update, context)
     try:
@@ -662,7 +661,7 @@ async def end_meeting(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     choose: tuple[str, InlineKeyboardMarkup | None] | None = None
     try:
@@ -698,7 +697,7 @@ async def regenerate(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -719,7 +718,7 @@ async def amend(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         with transaction(svc.session_factory) as session:
@@ -754,7 +753,7 @@ async def justering_button(update: Update, context: Context) -> None:
     if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("a", "c"):
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    svc = services(context)
+    svc = context.runtime
     approve = parts[2] == "a"
     admin = await is_chat_admin(update, context)
     try:
@@ -825,7 +824,7 @@ async def change_reason(update: Update, context: Context) -> None:
     if chat is None:
         return
     reason = command_args(context)
-    svc = services(context)
+    svc = context.runtime
     admin = await is_chat_admin(update, context)
     try:
         if not reason:
@@ -859,7 +858,7 @@ async def reason_reply(update: Update, context: Context) -> None:
     user = acting_user(update)
     if user is None:
         return
-    svc = services(context)
+    svc = context.runtime
     with transaction(svc.session_factory) as session:
         body = bodies.get_body_by_chat(session, chat.id)
         if body is None:

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from governance.reminder_times import local_instant
 from governance.timeparse import Ambiguous, Invalid, Parsed, parse_when
-from handlers.common import Context, acting_user, command_args, refuse, reply, services
+from handlers.common import Context, acting_user, command_args, refuse, reply
 from handlers.dates import date_error_text
 from i18n import N_, _, current_language, t
 from services import decisions, votes
@@ -192,15 +192,15 @@ async def close_due(bot: object, svc: Runtime, vote_ids: list[int] | None = None
     return count
 
 
-async def close_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def close_job(context: Context) -> None:
     job = context.job
     vote_id = job.data if job is not None else None
-    await close_due(context.bot, services(context), [vote_id] if isinstance(vote_id, int) else None)
+    await close_due(context.bot, context.runtime, [vote_id] if isinstance(vote_id, int) else None)
 
 
-async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sweep(context: Context) -> None:
     """At start-up and every few minutes: close overdue votes, schedule the others' jobs."""
-    svc = services(context)
+    svc = context.runtime
     await close_due(context.bot, svc)
 
     def open_with_deadline() -> list[Vote]:
@@ -219,7 +219,7 @@ async def open_vote(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     user = acting_user(update)
     raw = command_args(context)
     question, bar, when = raw.rpartition("|") if "|" in raw else (raw, "", "")
@@ -259,7 +259,7 @@ async def vote_button(update: Update, context: Context) -> None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     vote_id, code = int(parts[1]), parts[2]
-    svc = services(context)
+    svc = context.runtime
     await close_due(context.bot, svc, [vote_id])  # a vote past its deadline closes on first touch
     if code == CLOSE:
         await _close(update, context, vote_id)
@@ -290,7 +290,7 @@ async def _close(update: Update, context: Context, vote_id: int | None) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    svc = services(context)
+    svc = context.runtime
     user = acting_user(update)
     try:
         with transaction(svc.session_factory) as session:
@@ -327,7 +327,7 @@ def _vote_to_close(session: Session, body: Body, update: Update) -> int:
 
 async def close_command(update: Update, context: Context) -> None:
     """/stang_omrostning: the chair closes the vote replied to (or the only open one)."""
-    await close_due(context.bot, services(context))
+    await close_due(context.bot, context.runtime)
     await _close(update, context, None)
 
 

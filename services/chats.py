@@ -42,6 +42,16 @@ def linked_body(session: Session, chat_id: int) -> Body:
     return body
 
 
+def body_of_chat(session: Session, chat_id: int) -> tuple[Body, Partnership] | None:
+    """The body (and partnership) of a chat, or None where the chat is not linked."""
+    body = bodies.get_body_by_chat(session, chat_id)
+    if body is None:
+        return None
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    return body, partnership
+
+
 def linked_body_and_partnership(session: Session, chat_id: int) -> tuple[Body, Partnership]:
     body = linked_body(session, chat_id)
     partnership = session.get(Partnership, body.partnership_id)

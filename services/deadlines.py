@@ -26,9 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from governance.deadlines import Deadline, Facts, deadlines_for, lead_days_for
+from governance.decision_input import CADENCE_CHANGE
 from governance.partnership_schema import BodyKind, PartnershipSpec
 from governance.reminder_times import OVERDUE, local_instant, reminder_instants
-from services import actions, decisions
+from services import actions, decisions, events
 from services.partnerships import spec_of
 from storage import bodies, deadline_facts
 from storage import reminders as repo
@@ -228,6 +229,23 @@ def _payload(
         "diarienummer": partnership.diarienummer,
         "partnership_name": partnership.name,
     }
+
+
+@events.subscribe(events.DecisionRecorded)
+def _interval_decided(session: Session, event: events.DecisionRecorded, now: datetime) -> None:
+    """A decision on the meeting interval moves the meeting-interval reminders."""
+    if event.kind == CADENCE_CHANGE:
+        partnership = session.get(Partnership, event.partnership_id)
+        if partnership is not None:
+            sync_reminders(session, partnership, now=now)
+
+
+@events.subscribe(events.ChairAppointed)
+def _chair_appointed(session: Session, event: events.ChairAppointed, now: datetime) -> None:
+    """The end of the new chair's term is a deadline with its own reminders."""
+    partnership = session.get(Partnership, event.partnership_id)
+    if partnership is not None:
+        sync_reminders(session, partnership, now=now)
 
 
 def sync_reminders(session: Session, partnership: Partnership, *, now: datetime) -> SyncResult:

@@ -31,6 +31,7 @@ from governance.partnership_schema import BodyKind
 from governance.protokoll import DecisionKind
 from governance.reminder_times import local_instant
 from i18n import N_
+from services import events
 from services.errors import Refusal
 from services.members import find_party
 from services.partnerships import spec_of
@@ -93,9 +94,7 @@ class DecisionInput:
     text: str
 
 
-def decision_label(body: Body, decision: Decision) -> str:
-    """The register number as written in minutes: "SG 2026:7"."""
-    return f"{body.decision_prefix} {decision.year}:{decision.number}"
+decision_label = repo.decision_label
 
 
 _LABEL = re.compile(r"^\s*([A-Za-zÅÄÖåäö]{1,6})\s*([0-9]{4})\s*:\s*([0-9]{1,5})\s*$")
@@ -229,14 +228,21 @@ def record_decision(
                 detail={"decision_id": row.id, "months": decision.months, "body": body.kind},
             ),
         )
-        from services import deadlines  # deadlines reads this module's facts
-
-        deadlines.sync_reminders(session, partnership, now=now)
     if approval_by:
         sync_approval_reminders(session, row, body, partnership, now=now)
-    from services.escalations import on_decision_recorded  # it reads this module back
-
-    on_decision_recorded(session, row, now=now)
+    # The meeting interval's reminders (services.deadlines) and an escalated question decided by
+    # this decision (services.escalations) follow, in this transaction.
+    events.publish(
+        session,
+        events.DecisionRecorded(
+            decision_id=row.id,
+            body_id=body.id,
+            partnership_id=partnership.id,
+            kind=row.kind,
+            agenda_item_id=row.agenda_item_id,
+        ),
+        now=now,
+    )
     return row
 
 

@@ -20,11 +20,13 @@ from sqlmodel import Session
 
 from governance import agenda as rules
 from i18n import N_
+from services import events
 from services.errors import Refusal
 from services.roles import Role
 from storage import bodies, people, reminders
 from storage import escalations as repo
 from storage import meetings as meeting_repo
+from storage.decisions import decision_label
 from storage.models import (
     AgendaItem,
     AuditEntry,
@@ -361,8 +363,6 @@ def _post_decision(session: Session, escalation: Escalation, *, now: datetime) -
         return False
     decided_by = session.get(Body, decision.body_id)
     partnership = _partnership(session, escalation.partnership_id)
-    from services.decisions import decision_label  # decisions calls this module back
-
     payload = _common_payload(session, escalation) | {
         "label": decision_label(decided_by, decision) if decided_by else "",
         "decision": decision.text,
@@ -407,6 +407,13 @@ def deliver_pending(session: Session, partnership: Partnership, *, now: datetime
 
 
 # --- decided, overdue, reported -------------------------------------------------------------
+
+
+@events.subscribe(events.DecisionRecorded)
+def _decided(session: Session, event: events.DecisionRecorded, now: datetime) -> None:
+    decision = session.get(Decision, event.decision_id)
+    if decision is not None:
+        on_decision_recorded(session, decision, now=now)
 
 
 def on_decision_recorded(

@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from governance.calendar import add_months
 from i18n import N_
+from services import events
 from services.errors import Refusal
+from services.partnerships import chair_term_months
 from services.roles import Role
 from storage import bodies, people
 from storage.models import (
@@ -18,9 +20,32 @@ from storage.models import (
     ChairTerm,
     Membership,
     MembershipStatus,
+    Partnership,
     Party,
     Person,
 )
+
+
+@dataclass(frozen=True)
+class MemberList:
+    """/ledamoter: the body's parties with their confirmed members, those waiting, the chair."""
+
+    body: Body
+    parties: list[Party]
+    confirmed: list[tuple[Person, Party]]
+    pending: list[Person]
+    chair: tuple[ChairTerm, Person] | None
+
+
+def member_list(session: Session, body: Body, today: date) -> MemberList:
+    assert body.id is not None
+    return MemberList(
+        body=body,
+        parties=bodies.parties_of(session, body.partnership_id),
+        confirmed=[(p, pa) for _m, p, pa in people.confirmed_members(session, body.id)],
+        pending=[p for _m, p in people.pending_members(session, body.id)],
+        chair=people.current_chair(session, body.id, today),
+    )
 
 
 @dataclass(frozen=True)
@@ -198,4 +223,36 @@ def appoint_chair(
         )
     )
     session.flush()
+    return term
+
+
+def appoint_chair_of_body(
+    session: Session,
+    *,
+    body: Body,
+    partnership: Partnership,
+    appointer: Role,
+    chair: Person,
+    until: date | None,
+    today: date,
+    now: datetime,
+) -> ChairTerm:
+    """/ordforande: the term follows the partnership file; its end is a deadline with reminders."""
+    term = appoint_chair(
+        session,
+        body=body,
+        appointer=appointer,
+        chair=chair,
+        until=until,
+        term_months=chair_term_months(partnership, body.kind),
+        today=today,
+        now=now,
+    )
+    assert partnership.id is not None and term.id is not None
+    # The end of the new term is a deadline with its own reminders (services.deadlines).
+    events.publish(
+        session,
+        events.ChairAppointed(term_id=term.id, body_id=term.body_id, partnership_id=partnership.id),
+        now=now,
+    )
     return term

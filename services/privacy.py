@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 from governance.protokoll import Protokoll, from_canonical_json
 from i18n import N_
 from services.errors import Refusal
-from storage import people, reminders
+from storage import bodies, people, reminders
 from storage.models import (
     ActionItem,
     AgendaItem,
@@ -127,6 +127,37 @@ def export_partnership(
             archive.writestr(name, render_pdf(model))
     slug = partnership.diarienummer.replace(" ", "-").replace("/", "-")
     return buffer.getvalue(), f"export-{slug}.zip"
+
+
+def export_for(
+    session: Session,
+    *,
+    chat_id: int,
+    diarienummer: str,
+    user_id: int | None,
+    render_pdf: Callable[[Protokoll], bytes],
+) -> tuple[bytes, str]:
+    """/export: the partnership of this chat (or named by its diarienummer in a private chat),
+    for its administrator only."""
+    partnership = None
+    body = bodies.get_body_by_chat(session, chat_id)
+    if body is not None:
+        partnership = session.get(Partnership, body.partnership_id)
+    elif diarienummer:
+        partnership = bodies.get_partnership_by_diarienummer(session, diarienummer)
+    if partnership is None or partnership.id is None:
+        raise Refusal(N_("Write /export in a linked group, or /export <diarienummer> here."))
+    if user_id is None or not people.is_administrator(session, partnership.id, user_id):
+        raise Refusal(N_("Only the partnership's administrator can export it."))
+    return export_partnership(session, partnership, render_pdf)
+
+
+def forget(session: Session, telegram_user_id: int, *, now: datetime) -> int:
+    """/glomma_mig, confirmed: the person's own data erased."""
+    person = people.get_person_by_telegram_id(session, telegram_user_id)
+    if person is None:
+        raise Refusal(N_("This request no longer exists."))
+    return erase_person(session, person, now=now)
 
 
 def erase_person(session: Session, person: Person, *, now: datetime) -> int:

@@ -20,6 +20,7 @@ __all__ = [
     "add",
     "cadence_months",
     "closed_meetings",
+    "decision_label",
     "decisions_of",
     "decisions_of_kinds",
     "find_decision",
@@ -35,6 +36,11 @@ __all__ = [
 
 # The audit action that carries a cadence change's number of months (Decision has no column).
 CADENCE_AUDIT = "decision.cadence_change"
+
+
+def decision_label(body: Body, decision: Decision) -> str:
+    """The register number as written in minutes: "SG 2026:7"."""
+    return f"{body.decision_prefix} {decision.year}:{decision.number}"
 
 
 def lock_body(session: Session, body_id: int) -> Body | None:

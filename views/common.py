@@ -1,0 +1,37 @@
+"""What every view needs: HTML escaping, people's names, keyboards in rows."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from governance.textsplit import truncate_plain
+from i18n import _
+from storage.models import Person
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def person_name(person: Person) -> str:
+    if person.erased:
+        return _("(erased member)")
+    full = " ".join(part for part in (person.first_name, person.last_name) if part)
+    return truncate_plain(full or (person.username or str(person.telegram_user_id)), 64)
+
+
+def mention(person: Person) -> str:
+    return f'<a href="tg://user?id={person.telegram_user_id}">{esc(person_name(person))}</a>'
+
+
+def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def keyboard_or_none(
+    keyboard: Sequence[Sequence[InlineKeyboardButton]],
+) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup(keyboard) if keyboard else None

@@ -1,0 +1,99 @@
+"""/jag, /ledamoter, /ordforande: texts and buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from i18n import _
+from services.members import MemberList
+from storage.models import Party, Person
+from views.common import esc, mention, person_name
+
+CONFIRM, REJECT = "mc", "mr"  # callback data "mc:<membership id>", "mr:<membership id>"
+CHAIR_DATE = "cd"  # "cd:<person id>:<yyyy-mm-dd>": the end of a chair's term, when ambiguous
+
+
+def membership_request(
+    person: Person, party: Party, membership_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "{person} says they represent {party} in this body. The chair or the administrator can confirm."
+    ).format(person=mention(person), party=esc(party.name))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Confirm"), callback_data=f"{CONFIRM}:{membership_id}"),
+                InlineKeyboardButton(_("Reject"), callback_data=f"{REJECT}:{membership_id}"),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def membership_decided(
+    person: Person, party: Party, decider: Person | None, *, confirmed: bool
+) -> str:
+    if confirmed:
+        text = _("{person} represents {party}. Confirmed by {decider}.")
+    else:
+        text = _("{person}'s request to represent {party} was not confirmed ({decider}).")
+    return text.format(
+        person=mention(person),
+        party=esc(party.name),
+        decider=esc(person_name(decider)) if decider else esc(_("an admin")),
+    )
+
+
+def member_list(listing: MemberList) -> str:
+    chair = listing.chair
+    lines = [_("<b>Members of the {body}</b>").format(body=esc(listing.body.name))]
+    for party in listing.parties:
+        names = [p for p, pa in listing.confirmed if pa.id == party.id]
+        rendered = ", ".join(
+            esc(person_name(p)) + (" " + _("(chair)") if chair and chair[1].id == p.id else "")
+            for p in names
+        )
+        lines.append(f"• <b>{esc(party.name)}</b>: {rendered or '—'}")
+    if listing.pending:
+        lines.append("")
+        lines.append(
+            _("Waiting for confirmation: {names}").format(
+                names=", ".join(esc(person_name(p)) for p in listing.pending)
+            )
+        )
+    lines.append("")
+    if chair:
+        term, person = chair
+        until = term.ends_on.isoformat() if term.ends_on else _("until further notice")
+        lines.append(
+            _("Chair: {name}, term until {until}").format(
+                name=esc(person_name(person)), until=esc(until)
+            )
+        )
+    else:
+        lines.append(_("No chair is recorded. Record one with /ordforande @name."))
+    return "\n".join(lines)
+
+
+def chair_date_question(person_id: int, days: Sequence[date]) -> tuple[str, InlineKeyboardMarkup]:
+    """Never guess between 3 April and 4 March: ask with buttons."""
+    buttons = [
+        InlineKeyboardButton(
+            day.isoformat(), callback_data=f"{CHAIR_DATE}:{person_id}:{day.isoformat()}"
+        )
+        for day in days
+    ]
+    return _("Which date did you mean for the end of the term?"), InlineKeyboardMarkup([buttons])
+
+
+def chair_appointed(chair: Person, body_name: str, ends_on: date | None) -> str:
+    if ends_on:
+        return _("{name} is now chair of the {body}, term until {until}.").format(
+            name=mention(chair), body=esc(body_name), until=ends_on.isoformat()
+        )
+    return _("{name} is now chair of the {body}, until a new chair is chosen.").format(
+        name=mention(chair), body=esc(body_name)
+    )
