@@ -14,7 +14,17 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers import chats, commands, context, decisions, errors, meetings, members, minutes
+    from handlers import (
+        chats,
+        commands,
+        context,
+        decisions,
+        errors,
+        justering,
+        meetings,
+        members,
+        minutes,
+    )
 
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
@@ -44,18 +54,18 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^mx:", meetings.cancel_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
-    for pattern, callback in (
+    for pattern, button in (
         (r"^mj:", minutes.justerare_button),
         (r"^na:", minutes.attendance_button),
-        (r"^js:", minutes.justering_button),
+        (r"^js:", justering.justering_button),
     ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
     # 2: a plain reply to the bot giving the reason for a requested change to the minutes (its
     # own group, so it never keeps another handler from seeing the message).
     application.add_handler(
         MessageHandler(
             filters.TEXT & filters.REPLY & ~filters.COMMAND & filters.ChatType.GROUPS,
-            minutes.reason_reply,
+            justering.reason_reply,
         ),
         group=2,
     )

@@ -24,6 +24,7 @@ import handlers.chats as chats
 import handlers.deadlines as deadlines
 import handlers.decisions as decisions
 import handlers.escalations as escalation_handlers
+import handlers.justering as justering
 import handlers.meetings as meetings
 import handlers.members as members
 import handlers.minutes as minutes
@@ -164,25 +165,25 @@ COMMANDS: tuple[Command, ...] = (
         "motesslut",
         "endmeeting",
         N_("Close the meeting: draft minutes"),
-        minutes.end_meeting,
+        justering.end_meeting,
         audience="chair",
     ),
     Command(
         "andring",
         "requestchange",
         N_("Reason for a change to the minutes"),
-        minutes.change_reason,
+        justering.change_reason,
         audience="member",
     ),
     Command(
         "utkast",
         "draft",
         N_("New draft of the minutes (chair)"),
-        minutes.regenerate,
+        justering.regenerate,
         audience="chair",
     ),
     Command(
-        "tillagg", "amend", N_("Amend approved minutes (chair)"), minutes.amend, audience="chair"
+        "tillagg", "amend", N_("Amend approved minutes (chair)"), justering.amend, audience="chair"
     ),
     Command("beslutslogg", "decisions", N_("Search the decision register"), decisions.decision_log),
     Command(

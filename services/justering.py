@@ -243,6 +243,17 @@ def give_reason(
     return row
 
 
+def reason_from_reply(
+    session: Session, *, body: Body, role: Role, text: str, now: datetime
+) -> bool:
+    """A plain reply to the bot as the reason for the change its author asked for; False when
+    they are not waiting to give one."""
+    if not awaiting_reason(session, body, role):
+        return False
+    give_reason(session, body=body, role=role, reason=text, now=now)
+    return True
+
+
 def awaiting_reason(session: Session, body: Body, role: Role) -> bool:
     """True if this person asked for a change on the current draft and gave no reason yet."""
     found = current_draft(session, body)

@@ -90,6 +90,8 @@ class EntryKind:
 class LockedRefusal(Refusal):
     """The minutes are approved: the database refused the change (and it was audited)."""
 
+    keep = True  # the audit entry of the attempt is committed
+
 
 @dataclass(frozen=True)
 class Names:
@@ -511,24 +513,53 @@ def guarded(
     now: datetime,
     work: Callable[[Session], T],
 ) -> T:
-    """Run `work` in its own transaction. If the database refuses it because the protokoll is
-    locked, roll back, write an audit entry of the attempt in a new transaction, and refuse."""
+    """`guarded_in` in a transaction of its own, committed even when the change is refused
+    (so the audit entry of the attempt stays)."""
+    with transaction(factory) as session:
+        try:
+            return guarded_in(
+                session,
+                partnership_id=partnership_id,
+                actor_user_id=actor_user_id,
+                action=action,
+                detail=detail,
+                now=now,
+                work=work,
+            )
+        except LockedRefusal as refusal:
+            kept = refusal
+    raise kept
+
+
+def guarded_in(
+    session: Session,
+    *,
+    partnership_id: int | None,
+    actor_user_id: int | None,
+    action: str,
+    detail: dict[str, Any],
+    now: datetime,
+    work: Callable[[Session], T],
+) -> T:
+    """Run `work` under a savepoint. If the database refuses it because the protokoll is
+    locked, roll back to the savepoint, add an audit entry of the attempt, and refuse with a
+    `LockedRefusal` (whose `keep` tells the caller to commit that entry)."""
     try:
-        with transaction(factory) as session:
+        with session.begin_nested():
             return work(session)
     except DBAPIError as exc:
         if not is_locked_error(exc):
             raise
-    with transaction(factory) as session:
-        session.add(
-            AuditEntry(
-                partnership_id=partnership_id,
-                at=now,
-                actor_user_id=actor_user_id,
-                action="protokoll.locked_change_refused",
-                detail={"attempt": action, **detail},
-            )
+    session.add(
+        AuditEntry(
+            partnership_id=partnership_id,
+            at=now,
+            actor_user_id=actor_user_id,
+            action="protokoll.locked_change_refused",
+            detail={"attempt": action, **detail},
         )
+    )
+    session.flush()
     raise LockedRefusal(
         N_(
             "These minutes are approved and locked; they cannot be changed. The chair can add an amendment with /tillagg."
@@ -618,6 +649,30 @@ def _follow_register(
             if body is not None and owner is not None:
                 actions.sync_action_reminders(session, item, body=body, owner=owner, now=now)
     session.flush()
+
+
+def correct_line(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    entry_id: int,
+    new_text: str | None,
+    now: datetime,
+    today: date,
+) -> MinuteEntry:
+    """`correct_entry` inside the caller's transaction (a savepoint guards the change)."""
+    return guarded_in(
+        session,
+        partnership_id=body.partnership_id,
+        actor_user_id=role.person.telegram_user_id if role.person else None,
+        action="minutes.strike" if new_text is None else "minutes.correct",
+        detail={"entry_id": entry_id},
+        now=now,
+        work=lambda s: _correct(
+            s, body=body, role=role, entry_id=entry_id, new_text=new_text, now=now, today=today
+        ),
+    )
 
 
 def correct_entry(

@@ -24,6 +24,7 @@ __all__ = [
     "get_rsvp",
     "lock_body",
     "meeting_at",
+    "meeting_ids_of",
     "next_number",
     "past_meetings",
     "pending_items",
@@ -43,6 +44,10 @@ def get_meeting(session: Session, meeting_id: int, *, lock: bool = False) -> Mee
         # A row already in the session would otherwise be returned as it was first read.
         return session.exec(query.execution_options(populate_existing=True)).first()
     return session.exec(query).first()
+
+
+def meeting_ids_of(session: Session, body_id: int) -> list[int]:
+    return [m for m in session.exec(select(Meeting.id).where(Meeting.body_id == body_id)) if m]
 
 
 def draft_of(session: Session, body_id: int) -> Meeting | None:

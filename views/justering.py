@@ -1,0 +1,96 @@
+"""Closing and justering in chat: the justering buttons, their answers, the files' names."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from governance import protokoll as doc
+from i18n import N_, _, language
+from services.justering import CHAIR, JUSTERARE
+from storage.models import Partnership, ProtokollRecord
+from views.common import esc
+from views.minutes import doc_language
+
+JUSTERING = "js"  # "js:<protokoll>:<a|c>": approve, or ask for a change
+ROLE_LABELS = {CHAIR: N_("chair"), JUSTERARE: N_("justerare")}
+
+
+def file_stem(record: ProtokollRecord, p: doc.Protokoll) -> str:
+    stem = "protokoll-" + re.sub(r"[^A-Za-z0-9]+", "-", p.meeting_number).strip("-")
+    if record.status != "final":
+        stem += f"-utkast-v{record.version}"
+    elif record.amendment_of_id is not None:
+        stem += f"-v{record.version}"
+    return stem.encode("ascii", "replace").decode().replace("?", "x")
+
+
+def justering_keyboard(record: ProtokollRecord) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Justera"), callback_data=f"{JUSTERING}:{record.id}:a"),
+                InlineKeyboardButton(
+                    _("Request a change"), callback_data=f"{JUSTERING}:{record.id}:c"
+                ),
+            ]
+        ]
+    )
+
+
+def draft_for_justering(
+    record: ProtokollRecord, p: doc.Protokoll
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "Draft version {version} of the minutes {label}. The chair and the justerare: approve with Justera, or request a change."
+    ).format(version=record.version, label=esc(p.meeting_number))
+    return text, justering_keyboard(record)
+
+
+def closed() -> str:
+    return _("The meeting is closed. Here is the draft of the minutes.")
+
+
+def choose_justerare_first() -> str:
+    return _("Choose the justerare before closing the meeting.")
+
+
+def amendment_title(partnership: Partnership) -> str:
+    with language(doc_language(partnership)):
+        return _("Amendment")
+
+
+def change_requested(name: str) -> str:
+    return _(
+        "{name} requests a change. Write the reason as a reply to this message, or with /andring reason."
+    ).format(name=esc(name))
+
+
+def approved_waiting(waiting: tuple[str, ...]) -> str:
+    roles = ", ".join(_(ROLE_LABELS[w]) for w in waiting)
+    return _("Approved. Waiting for: {roles}.").format(roles=roles)
+
+
+def approved_by(name: str, version: int) -> str:
+    return _("✓ {name} approved version {version}.").format(name=esc(name), version=version)
+
+
+def locked_toast() -> str:
+    return _("Approved. The minutes are now locked.")
+
+
+def locked(p: doc.Protokoll) -> str:
+    return _("The minutes {label} are approved and locked.").format(label=esc(p.meeting_number))
+
+
+def final_checksum(record: ProtokollRecord) -> str:
+    return _("<b>Approved minutes</b>, checksum (SHA-256): <code>{hash}</code>").format(
+        hash=esc(record.content_hash)
+    )
+
+
+def reason_noted() -> str:
+    return _(
+        "The request for a change is noted. The author or the chair corrects lines with /andra or /stryk (as a reply to the line); the chair then makes a new draft with /utkast."
+    )

@@ -1,0 +1,148 @@
+"""The live meeting in chat: opening, attendance panel, justerare choice, the current item, and
+the acknowledgements of recorded lines."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from governance.textsplit import truncate_plain
+from i18n import _, language
+from services.minutes import Names
+from services.sitting import AttendanceSheet, CurrentItem, JusterareChoice
+from storage.models import AgendaItem, Partnership, Person
+from views.agenda import item_title
+from views.common import esc, person_name
+
+JUSTERARE, ATTENDANCE = "mj", "na"  # "mj:<meeting>:<person>", "na:<meeting>:<person>"
+MAX_BUTTONS = 90
+
+
+def doc_language(partnership: Partnership) -> str:
+    """The language the minutes are written in."""
+    return partnership.language if partnership.language in ("sv", "en") else "sv"
+
+
+def names_for(partnership: Partnership) -> Names:
+    """How the protokoll names items and people: in the partnership's language."""
+    lang = doc_language(partnership)
+
+    def title(item: AgendaItem) -> str:
+        with language(lang):
+            return item_title(item)
+
+    def name(person: Person) -> str:
+        with language(lang):
+            return person_name(person)
+
+    with language(lang):
+        unfiled = _("Other recorded lines")
+    return Names(item_title=title, person=name, unfiled=unfiled)
+
+
+def opened(label: str, minute_taker: Person | None) -> str:
+    return "\n".join(
+        [
+            _("<b>Meeting {label} is open.</b>").format(label=esc(label)),
+            _("Minutes: {name}").format(
+                name=esc(person_name(minute_taker)) if minute_taker else "–"
+            ),
+        ]
+    )
+
+
+def attendance_panel(sheet: AttendanceSheet) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [_("<b>Attendance</b> (press a name to change it)")]
+    buttons = []
+    for row, person, party in sheet.rows[:MAX_BUTTONS]:
+        mark = "✓" if row.present else "✗"
+        party_name = party.name if party else ""
+        lines.append(f"{mark} {esc(person_name(person))} – {esc(party_name)}")
+        label = truncate_plain(f"{mark} {person_name(person)}", 40)
+        buttons.append(
+            InlineKeyboardButton(
+                label, callback_data=f"{ATTENDANCE}:{sheet.meeting_id}:{person.id}"
+            )
+        )
+    present = sum(1 for row, _p, _pa in sheet.rows if row.present)
+    lines.append(_("Present: {present} of {total}").format(present=present, total=len(sheet.rows)))
+    keyboard = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def justerare_panel(choice: JusterareChoice) -> tuple[str, InlineKeyboardMarkup | None]:
+    names = ", ".join(esc(person_name(p)) for p in choice.chosen)
+    buttons = [
+        InlineKeyboardButton(
+            truncate_plain(("✓ " if p.id in choice.chosen_ids else "") + person_name(p), 40),
+            callback_data=f"{JUSTERARE}:{choice.meeting_id}:{p.id}",
+        )
+        for p in choice.candidates
+    ]
+    text = (
+        _("Justerare: {names}").format(names=names)
+        if names
+        else _("Choose the justerare (press a name):")
+    )
+    keyboard = [buttons[i : i + 2] for i in range(0, min(len(buttons), MAX_BUTTONS), 2)]
+    return text, InlineKeyboardMarkup(keyboard) if keyboard else None
+
+
+def current_item(current: CurrentItem) -> str:
+    position = current.position
+    if position.item is None:
+        return _("The agenda is empty; lines are recorded without an item.")
+    lines = [f"<b>§ {position.number} {esc(item_title(position.item))}</b>"]
+    if current.open_items is not None:
+        if current.open_items:
+            lines.append(_("Open action items:"))
+            for item, owner in current.open_items:
+                lines.append(
+                    "• "
+                    + _("{owner}: {text} (due {due})").format(
+                        owner=esc(person_name(owner)),
+                        text=esc(item.text),
+                        due=item.due_on.isoformat(),
+                    )
+                )
+        else:
+            lines.append(_("No open action items."))
+    elif current.no_previous:
+        lines.append(_("No earlier minutes."))
+    elif current.previous is not None:
+        previous = current.previous
+        if not previous.approved:
+            lines.append(
+                _("The minutes of {meeting} are not yet approved (justerade).").format(
+                    meeting=esc(previous.label)
+                )
+            )
+        else:
+            text = _("The minutes of {meeting} are approved; checksum {hash}.").format(
+                meeting=esc(previous.label), hash=f"<code>{esc(previous.content_hash)}</code>"
+            )
+            if not previous.intact:
+                text += " " + _("WARNING: the stored minutes do not match their checksum.")
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def noted(entry_id: int | None) -> str:
+    return _("✍ Noted (line #{id}).").format(id=entry_id)
+
+
+def decision_recorded(label: str, entry_id: int | None) -> str:
+    return _("✍ Decision {label} recorded (line #{id}).").format(label=esc(label), id=entry_id)
+
+
+def action_recorded(owner: Person, due: str, entry_id: int | None) -> str:
+    return _("✍ Action item for {owner}, due {due} (line #{id}).").format(
+        owner=esc(person_name(owner)), due=due, id=entry_id
+    )
+
+
+def struck(entry_id: int) -> str:
+    return _("Line #{id} struck.").format(id=entry_id)
+
+
+def corrected(entry_id: int) -> str:
+    return _("✍ Line #{id} corrected.").format(id=entry_id)
