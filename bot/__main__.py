@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `python -m bot import FILE [--dry-run]` imports a partnership."""
+"""`python -m bot` runs the bot; `import FILE [--dry-run]` imports a partnership; `check`
+checks an installation; `demo` shows the bot against a local fake Telegram."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run", action="store_true", help="show what would change, change nothing"
     )
     sub.add_parser("migrate", help="apply database migrations and exit")
+    check = sub.add_parser("check", help="check settings, database, token, web address, files")
+    check.add_argument("files", nargs="*", help="partnership files to validate")
     admin = sub.add_parser("admin", help="add an administrator to a partnership")
     admin.add_argument("action", choices=["add", "remove"])
     admin.add_argument("diarienummer")
@@ -35,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "import":
             return cli.import_file(settings, args.file, dry_run=args.dry_run)
+        if args.command == "check":
+            from bot.check import run_check
+
+            return run_check(settings, args.files)
         if args.command == "migrate":
             return cli.migrate(settings)
         if args.command == "admin":

@@ -51,7 +51,9 @@ def build_application(
     *,
     update_processor: BaseUpdateProcessor | None = None,
     with_dispatcher: bool = True,
+    updater: bool = True,
 ) -> Application:  # type: ignore[type-arg]
+    from bot.inbox import on_database_error
     from handlers import register_handlers
     from services import subscribers
 
@@ -61,6 +63,9 @@ def build_application(
     builder = ApplicationBuilder()
     if update_processor is not None:
         builder = builder.concurrent_updates(update_processor)
+    if not updater:
+        # `python -m bot` feeds updates from its own inbox (bot.runner), not PTB's Updater.
+        builder = builder.updater(None)
     application = (
         builder.token(token)
         .context_types(CONTEXT_TYPES)
@@ -80,6 +85,8 @@ def build_application(
         .build()
     )
     application.bot_data.runtime = services
+    # First of the error handlers: a database outage sends the update back to the inbox.
+    application.add_error_handler(on_database_error)
     register_handlers(application)
     if with_dispatcher:
         from delivery.dispatcher import ReminderDispatcher, install_dispatcher

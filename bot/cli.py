@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from telegram import Update
-
-from bot.app import build_application, make_services
+from bot.app import make_services
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from storage.db import make_engine, transaction
@@ -17,22 +15,22 @@ log = logging.getLogger("bot")
 
 
 def run(settings: Settings) -> int:
+    import asyncio
+
+    from bot.poller import TokenRejected
+    from bot.runner import TOKEN_REJECTED, StartupFailed, serve
+
     token = settings.require_token()
+    settings.require_web()
     configure_logging(settings.log_level, token)
-    services = make_services(settings)
-    application = build_application(settings, services)
-    log.info("starting in %s mode", settings.bot_mode)
-    if settings.bot_mode == "webhook":
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url or None,
-            secret_token=settings.webhook_secret_token or None,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        asyncio.run(serve(settings))
+    except TokenRejected:
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return 2
+    except StartupFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Literal
@@ -29,11 +30,15 @@ class Settings(BaseSettings):
     bot_timezone: str = "Europe/Stockholm"
     bot_language: Literal["sv", "en"] = "sv"
     bot_mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str = ""
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
+    # The bot's own web server (webhook, calendar feed, /healthz): plain HTTP on a local port
+    # behind the operator's TLS proxy, which is reached at PUBLIC_URL.
+    public_url: str = ""
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
     webhook_path: str = "telegram"
     webhook_secret_token: str = Field(default="", repr=False)
+    # How long a process holds a stored update it is handling before another may take it over.
+    update_lease_seconds: float = 60.0
     dispatcher_interval_seconds: float = 30.0
     reminder_lease_seconds: int = 300
     rate_limit_overall_per_second: float = 30.0
@@ -48,6 +53,43 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("expected an address such as https://bot.example.org")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret_token(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def web_enabled(self) -> bool:
+        """The web server runs in webhook mode, and in polling mode when PUBLIC_URL is set."""
+        return self.bot_mode == "webhook" or bool(self.public_url)
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.public_url}/{self.webhook_path.strip('/')}"
+
+    def calendar_url(self, secret: str) -> str:
+        """The subscription address: webcal:// on the public host (calendar apps subscribe)."""
+        base = re.sub(r"^https?://", "webcal://", self.public_url)
+        return f"{base}/kalender/{secret}.ics"
+
+    def webhook_secret(self) -> str:
+        """WEBHOOK_SECRET_TOKEN, or one derived from the token: every process behind the
+        address derives the same, and it reveals nothing about the token."""
+        if self.webhook_secret_token:
+            return self.webhook_secret_token
+        digest = hashlib.sha256(("webhook-secret:" + self.telegram_bot_token).encode()).hexdigest()
+        return digest[:48]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -74,6 +116,13 @@ class Settings(BaseSettings):
                 "as given by @BotFather)."
             )
         return token
+
+    def require_web(self) -> None:
+        if self.bot_mode == "webhook" and not self.public_url:
+            raise SettingsError(
+                "BOT_MODE=webhook needs PUBLIC_URL: the https address of your TLS proxy, "
+                "e.g. https://bot.example.org"
+            )
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:

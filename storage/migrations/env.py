@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import storage.calendar_feeds
 import storage.deadline_facts
+import storage.inbox
 import storage.models  # registers every table on SQLModel.metadata
 import storage.reminders  # noqa: F401
 

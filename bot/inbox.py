@@ -1,0 +1,231 @@
+"""The inbox worker: handles stored updates one at a time, each exactly once while nothing
+crashes, and again after a crash or a database outage interrupted its handler.
+
+Updates reach the inbox from the webhook (stored before Telegram gets its 200) or from the
+poller (stored before the next getUpdates confirms them). Every process runs one worker; rows
+are leased, so two processes on one PostgreSQL never handle the same update at once, and a row
+whose process died is taken over when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop
+
+from bot.outage import is_database_outage, monitor
+from storage import inbox
+from storage.db import transaction
+from storage.runtime import Runtime
+
+log = logging.getLogger("bot.inbox")
+
+
+@dataclass
+class _Attempt:
+    outage: bool = False
+
+
+_CURRENT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
+    "inbox_attempt", default=None
+)
+
+
+def wall_clock() -> datetime:
+    """Leases are about processes, not about the partnership's (injectable) calendar."""
+    return datetime.now(UTC)
+
+
+async def on_database_error(update: object, context: Any) -> None:
+    """The first error handler: a database outage under a handler is not the user's problem.
+
+    The update goes back to the inbox worker, which handles it again once the database answers,
+    so the user gets one real answer instead of "something went wrong". Other errors go on to
+    the regular error handler."""
+    error = getattr(context, "error", None)
+    if not is_database_outage(error):
+        return
+    assert error is not None
+    monitor.failed(error)
+    attempt = _CURRENT.get()
+    if attempt is not None:
+        attempt.outage = True
+    raise ApplicationHandlerStop
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        services: Runtime,
+        *,
+        lease_seconds: float = 60.0,
+        poll_interval: float = 0.5,
+        worker_id: str | None = None,
+    ) -> None:
+        self.application = application
+        self.services = services
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_interval = poll_interval
+        self.worker_id = (
+            worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        )[:64]
+        self.handled = 0
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-worker")
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        """Finishes the update in hand; the rest stay stored for the next start or process."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+
+    # -- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        backoff = _Backoff()
+        while not self._stopping:
+            try:
+                taken = await asyncio.to_thread(self._take)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    monitor.failed(exc)
+                else:
+                    log.exception("taking stored updates failed")
+                await self._sleep(backoff.next())
+                continue
+            monitor.recovered()
+            backoff.reset()
+            if not taken:
+                await self._sleep(self.poll_interval)
+                continue
+            await self._handle(taken)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._wakeup.clear()
+
+    def _take(self) -> list[inbox.Taken]:
+        with transaction(self.services.session_factory) as session:
+            return inbox.take(
+                session, worker=self.worker_id, now=wall_clock(), lease=self.lease, limit=1
+            )
+
+    async def _handle(self, taken: list[inbox.Taken]) -> None:
+        for item in taken:
+            if item.attempts > 1:
+                log.info(
+                    "update %s is handled again: its earlier handler was cut off", item.update_id
+                )
+            try:
+                update = Update.de_json(item.payload, self.application.bot)
+            except Exception:
+                log.error("stored update %s cannot be read; it is set aside", item.update_id)
+                await self._finish(item.update_id)
+                continue
+            while True:
+                attempt = _Attempt()
+                reset = _CURRENT.set(attempt)
+                heartbeat = asyncio.create_task(self._heartbeat(item.update_id))
+                try:
+                    await self.application.process_update(update)
+                finally:
+                    heartbeat.cancel()
+                    _CURRENT.reset(reset)
+                if not attempt.outage:
+                    break
+                # The database went away under the handler: nothing was answered. Wait for it,
+                # keep the lease, and handle the update again.
+                if not await self._wait_and_reclaim(item.update_id):
+                    break
+            await self._finish(item.update_id)
+
+    async def _heartbeat(self, update_id: int) -> None:
+        interval = max(self.lease.total_seconds() / 3, 0.2)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self._renew, update_id, False)
+            except Exception as exc:  # an outage: the handler will meet it too
+                if not is_database_outage(exc):
+                    log.warning("could not extend the lease of update %s", update_id)
+
+    def _renew(self, update_id: int, reclaim: bool) -> bool:
+        with transaction(self.services.session_factory) as session:
+            mine = inbox.renew(
+                session, update_id, worker=self.worker_id, now=wall_clock(), lease=self.lease
+            )
+            if mine and reclaim:
+                inbox.forget_claim(session, update_id)
+            return mine
+
+    async def _wait_and_reclaim(self, update_id: int) -> bool:
+        backoff = _Backoff()
+        while True:
+            await asyncio.sleep(backoff.next())
+            try:
+                mine = await asyncio.to_thread(self._renew, update_id, True)
+            except Exception as exc:
+                if not is_database_outage(exc):
+                    log.exception("update %s: renewing its lease failed", update_id)
+                continue
+            monitor.recovered()
+            if not mine:
+                log.info("update %s was taken over by another process", update_id)
+            return mine
+
+    async def _finish(self, update_id: int) -> None:
+        backoff = _Backoff()
+        while True:
+            try:
+                await asyncio.to_thread(self._mark, update_id)
+                self.handled += 1
+                return
+            except Exception as exc:
+                if is_database_outage(exc):
+                    monitor.failed(exc)
+                else:
+                    log.exception("update %s: recording it as handled failed", update_id)
+                if self._stopping and backoff.attempts > 5:
+                    return  # handled; it may be handled again after the lease (at least once)
+                await asyncio.sleep(backoff.next())
+
+    def _mark(self, update_id: int) -> None:
+        with transaction(self.services.session_factory) as session:
+            inbox.mark_handled(session, update_id, wall_clock())
+
+
+class _Backoff:
+    def __init__(self, first: float = 0.5, cap: float = 10.0) -> None:
+        self.first = first
+        self.cap = cap
+        self.attempts = 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.first * (2**self.attempts))
+        self.attempts += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempts = 0
