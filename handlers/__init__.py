@@ -21,6 +21,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         decisions,
         errors,
         justering,
+        meeting_changes,
         meetings,
         members,
         minutes,
@@ -50,8 +51,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^ma:", meetings.agenda_button),
         (r"^mp:", meetings.publish_button),
         (r"^mw:", meetings.choose_new_time),
-        (r"^mf:", meetings.choose_move_time),
-        (r"^mx:", meetings.cancel_button),
+        (r"^mf:", meeting_changes.choose_move_time),
+        (r"^mx:", meeting_changes.cancel_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern), group=0)
     for pattern, button in (

@@ -25,6 +25,7 @@ import handlers.deadlines as deadlines
 import handlers.decisions as decisions
 import handlers.escalations as escalation_handlers
 import handlers.justering as justering
+import handlers.meeting_changes as meeting_changes
 import handlers.meetings as meetings
 import handlers.members as members
 import handlers.minutes as minutes
@@ -119,14 +120,14 @@ COMMANDS: tuple[Command, ...] = (
         "flytta",
         "reschedule",
         N_("Move the next meeting (chair)"),
-        meetings.reschedule,
+        meeting_changes.reschedule,
         audience="chair",
     ),
     Command(
         "stall_in",
         "cancelmeeting",
         N_("Cancel a meeting (chair)"),
-        meetings.cancel_meeting,
+        meeting_changes.cancel_meeting,
         audience="chair",
     ),
     Command(

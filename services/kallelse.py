@@ -1,0 +1,250 @@
+"""The meetings' use cases as the chat sees them: each returns the `Kallelse` (everything the
+kallelse, its draft and its invitation show) or the lists, read in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from governance import agenda as rules
+from i18n import N_
+from services import actions
+from services import meetings as service
+from services import minutes as minutes_service
+from services.errors import Refusal
+from services.roles import Role
+from storage import meetings as repo
+from storage.models import (
+    ActionItem,
+    AgendaItem,
+    Body,
+    Meeting,
+    MeetingStatus,
+    Partnership,
+    Person,
+)
+
+PAST_SHOWN = 10
+CANCELLABLE_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Kallelse:
+    partnership: Partnership
+    body: Body
+    meeting: Meeting
+    items: list[AgendaItem]
+    raisers: dict[int, Person]  # who raised the members' items
+    pending_minutes: list[str]  # closed meetings whose minutes are not yet approved
+    open_items: list[tuple[ActionItem, Person]]  # under "follow-up"
+    rsvp: service.RsvpSummary | None  # None for a draft
+
+
+def kallelse_of(session: Session, meeting: Meeting) -> Kallelse:
+    assert meeting.id is not None
+    body = session.get(Body, meeting.body_id)
+    assert body is not None and body.id is not None
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    items = repo.agenda_of(session, meeting.id)
+    ids = {i.added_by_person_id for i in items if i.added_by_person_id is not None}
+    found = {pid: session.get(Person, pid) for pid in ids}
+    return Kallelse(
+        partnership=partnership,
+        body=body,
+        meeting=meeting,
+        items=items,
+        raisers={pid: p for pid, p in found.items() if p is not None},
+        pending_minutes=[
+            minutes_service.meeting_label(body, m)
+            for m in minutes_service.pending_minutes(session, body.id)
+        ],
+        open_items=actions.open_action_items(session, body.id),
+        rsvp=None
+        if meeting.status == MeetingStatus.DRAFT
+        else service.rsvp_summary(session, meeting),
+    )
+
+
+def _require_caller(role: Role, message: str) -> None:
+    if not service.may_call(role):
+        raise Refusal(message)
+
+
+def call(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    starts_at: datetime,
+    place: str | None,
+    duration: timedelta | None,
+    now: datetime,
+) -> Kallelse:
+    """/kallelse: a draft meeting, shown to the chair with its agenda."""
+    meeting = service.call_meeting(
+        session,
+        body=body,
+        role=role,
+        starts_at=starts_at,
+        place=place,
+        now=now,
+        duration=duration,
+    )
+    return kallelse_of(session, meeting)
+
+
+@dataclass(frozen=True)
+class AgendaStep:
+    kallelse: Kallelse
+    selected: int | None
+    result: rules.MoveResult | None  # AT_EDGE, LOCKED: the toast says why nothing moved
+
+
+def agenda_step(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    meeting_id: int,
+    item_id: int,
+    op: str,
+    now: datetime,
+) -> AgendaStep:
+    """A press on the draft's buttons: select an item (s), back to the overview (o), or move,
+    drop or restore the selected one."""
+    _require_caller(
+        role, N_("Only the chair of this body or the administrator can change the agenda.")
+    )
+    meeting = repo.get_meeting(session, meeting_id)
+    if meeting is None or meeting.body_id != body.id:
+        raise Refusal(N_("This button is no longer valid."))
+    if meeting.status != MeetingStatus.DRAFT:
+        raise Refusal(N_("This kallelse has already been published or cancelled."))
+    selected: int | None = item_id
+    result = None
+    if op == "o":
+        selected = None
+    elif op != "s":
+        result = service.edit_agenda(
+            session,
+            body=body,
+            role=role,
+            meeting_id=meeting_id,
+            item_id=item_id,
+            op=op,
+            now=now,
+        )
+    elif item_id not in {i.id for i in repo.agenda_of(session, meeting_id)}:
+        raise Refusal(N_("This button is no longer valid."))
+    return AgendaStep(kallelse_of(session, meeting), selected, result)
+
+
+def publish(
+    session: Session, *, body: Body, role: Role, meeting_id: int, now: datetime
+) -> Kallelse:
+    return kallelse_of(
+        session, service.publish(session, body=body, role=role, meeting_id=meeting_id, now=now)
+    )
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    meeting: Meeting
+    rsvp: service.RsvpSummary | None  # None for a draft
+
+
+def meetings_of(
+    session: Session, body: Body, now: datetime
+) -> tuple[list[MeetingLine], list[MeetingLine]]:
+    """/moten: the upcoming meetings and the last few past ones."""
+    assert body.id is not None
+
+    def line(meeting: Meeting) -> MeetingLine:
+        draft = meeting.status == MeetingStatus.DRAFT
+        return MeetingLine(meeting, None if draft else service.rsvp_summary(session, meeting))
+
+    upcoming = repo.upcoming_meetings(session, body.id, now)
+    past = repo.past_meetings(session, body.id, now, limit=PAST_SHOWN)
+    return [line(m) for m in upcoming], [line(m) for m in past]
+
+
+def meeting_to_move(session: Session, *, body: Body, role: Role, now: datetime) -> Meeting:
+    """/flytta: the next meeting, for the chair or administrator."""
+    _require_caller(
+        role, N_("Only the chair of this body or the administrator can move a meeting.")
+    )
+    meeting = service.next_meeting(session, body, now)
+    if meeting is None:
+        raise Refusal(N_("There is no upcoming meeting of this body. Call one with /kallelse."))
+    return meeting
+
+
+@dataclass(frozen=True)
+class Moved:
+    kallelse: Kallelse
+    old_start: datetime
+
+
+def move(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    meeting_id: int,
+    starts_at: datetime,
+    place: str | None,
+    duration: timedelta | None,
+    now: datetime,
+) -> Moved:
+    meeting, old = service.reschedule(
+        session,
+        body=body,
+        role=role,
+        starts_at=starts_at,
+        place=place,
+        now=now,
+        meeting_id=meeting_id,
+        duration=duration,
+    )
+    return Moved(kallelse_of(session, meeting), old)
+
+
+def cancellable(session: Session, *, body: Body, role: Role, now: datetime) -> list[Meeting]:
+    """/stall_in: the upcoming meetings to choose from."""
+    _require_caller(
+        role, N_("Only the chair of this body or the administrator can cancel a meeting.")
+    )
+    assert body.id is not None
+    upcoming = repo.upcoming_meetings(session, body.id, now)[:CANCELLABLE_SHOWN]
+    if not upcoming:
+        raise Refusal(N_("There is no upcoming meeting of this body to cancel."))
+    return upcoming
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    kallelse: Kallelse
+    was_published: bool
+
+
+def cancel(
+    session: Session, *, body: Body, role: Role, meeting_id: int, now: datetime
+) -> Cancelled:
+    meeting, was_published = service.cancel(
+        session, body=body, role=role, meeting_id=meeting_id, now=now
+    )
+    return Cancelled(kallelse_of(session, meeting), was_published)
+
+
+def panel_of(session: Session, meeting_id: int) -> tuple[Kallelse, int, int] | None:
+    """The published kallelse to edit in place: (kallelse, chat id, message id), or None where
+    no kallelse message was sent."""
+    meeting = repo.get_meeting(session, meeting_id)
+    if meeting is None or meeting.kallelse_message_id is None:
+        return None
+    k = kallelse_of(session, meeting)
+    assert k.body.chat_id is not None
+    return k, k.body.chat_id, meeting.kallelse_message_id

@@ -1,0 +1,378 @@
+"""The kallelse and its draft, the RSVP count, the invitation (.ics), the notices of a moved or
+cancelled meeting, and /moten – in the current language (group-facing texts are rendered inside
+`language(partnership.language)` by the caller)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from governance import agenda as rules
+from governance.textsplit import split_html, truncate_plain
+from i18n import N_, _
+from services.kallelse import Kallelse, MeetingLine
+from services.meetings import RsvpSummary
+from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership, Person, RsvpAnswer
+from views.agenda import item_title, meeting_title, short_when, when_text
+from views.common import esc, person_name
+from views.ics import meeting_ics
+
+RSVP, AGENDA, PUBLISH, WHEN_NEW, WHEN_MOVE, CANCEL = "rv", "ma", "mp", "mw", "mf", "mx"
+ANSWER_CODES = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
+BUTTONS_PER_ROW = 8
+MAX_NAMES_SHOWN = 30
+
+ANSWER_LABELS = {
+    RsvpAnswer.YES: N_("Coming"),
+    RsvpAnswer.NO: N_("Not coming"),
+    RsvpAnswer.MAYBE: N_("Maybe"),
+}
+
+
+def answer_label(answer: str) -> str:
+    return _(ANSWER_LABELS[RsvpAnswer(answer)])
+
+
+def _header(partnership: Partnership, body: Body, meeting: Meeting, *, kind: str) -> list[str]:
+    tz = ZoneInfo(partnership.timezone)
+    title = esc(meeting_title(body, meeting))
+    lines = []
+    if kind == "cancelled":
+        lines.append(_("<b>CANCELLED</b>: {title}").format(title=title))
+    elif kind == "draft":
+        lines.append(_("<b>Draft kallelse</b>: {title}").format(title=title))
+    else:
+        lines.append(_("<b>Kallelse</b>: {title}").format(title=title))
+    lines.append(esc(partnership.name))
+    lines.append(
+        _("<b>When:</b> {when}").format(when=esc(when_text(meeting.starts_at, meeting.ends_at, tz)))
+    )
+    place = esc(meeting.place) if meeting.place else esc(_("to be announced"))
+    lines.append(_("<b>Where:</b> {place}").format(place=place))
+    return lines
+
+
+def _details(k: Kallelse) -> dict[str, list[str]]:
+    """What the standard items carry: unapproved previous minutes, open action items."""
+    followup = [
+        _("{owner}, by {due}: {text}").format(
+            owner=person_name(owner), due=item.due_on.isoformat(), text=item.text
+        )
+        for item, owner in k.open_items
+    ]
+    pending = (
+        [_("Minutes not yet approved: {labels}").format(labels=", ".join(k.pending_minutes))]
+        if k.pending_minutes
+        else []
+    )
+    return {rules.StandardKey.PREVIOUS_MINUTES: pending, rules.StandardKey.FOLLOWUP: followup}
+
+
+def _agenda_lines(
+    items: Sequence[AgendaItem],
+    names: dict[int, Person],
+    details: dict[str, list[str]] | None = None,
+) -> list[str]:
+    lines = [_("<b>Agenda</b>")]
+    number = 0
+    for item in items:
+        if item.dropped:
+            continue
+        number += 1
+        line = f"{number}. {esc(item_title(item))}"
+        if item.kind == rules.ItemKind.MEMBER and item.added_by_person_id in names:
+            line += " " + esc(
+                _("(raised by {name})").format(name=person_name(names[item.added_by_person_id]))
+            )
+        lines.append(line)
+        for detail in (details or {}).get(item.standard_key or "", []):
+            lines.append(f"   – {esc(detail)}")
+    return lines
+
+
+def rsvp_lines(summary: RsvpSummary) -> list[str]:
+    """The live count on the kallelse: who answered what, and how many have not answered."""
+    lines = [_("<b>Answers</b>")]
+    for answer_value in (RsvpAnswer.YES, RsvpAnswer.NO, RsvpAnswer.MAYBE):
+        persons = summary.by_answer.get(answer_value, [])
+        shown = ", ".join(esc(person_name(p)) for p in persons[:MAX_NAMES_SHOWN])
+        if len(persons) > MAX_NAMES_SHOWN:
+            shown += ", …"
+        label = esc(_(ANSWER_LABELS[answer_value]))
+        lines.append(f"{label} ({len(persons)})" + (f": {shown}" if shown else ""))
+    lines.append(esc(_("Not answered yet: {count}").format(count=len(summary.unanswered))))
+    return lines
+
+
+def rsvp_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _(ANSWER_LABELS[value]), callback_data=f"{RSVP}:{meeting_id}:{code}"
+                )
+                for code, value in ANSWER_CODES.items()
+            ]
+        ]
+    )
+
+
+def kallelse_parts(k: Kallelse) -> tuple[list[str], str]:
+    """The agenda messages that go before the panel (empty when all fits in one message) and
+    the panel: the message with the answers and the buttons, edited in place later."""
+    cancelled = k.meeting.status == MeetingStatus.CANCELLED
+    header = _header(
+        k.partnership, k.body, k.meeting, kind="cancelled" if cancelled else "published"
+    )
+    agenda = _agenda_lines(k.items, k.raisers, _details(k))
+    answers = [] if cancelled or k.rsvp is None else rsvp_lines(k.rsvp)
+    full = "\n".join([*header, "", *agenda, *(["", *answers] if answers else [])])
+    if len(split_html(full)) == 1:
+        return [], full
+    before = split_html("\n".join([*header, "", *agenda]))
+    note = esc(_("The agenda is in the messages above."))
+    panel = "\n".join([*header, note, *(["", *answers] if answers else [])])
+    return before, panel
+
+
+def panel_keyboard(meeting: Meeting) -> InlineKeyboardMarkup | None:
+    """The RSVP buttons while the meeting is published; none once it is cancelled."""
+    if meeting.status != MeetingStatus.PUBLISHED or meeting.id is None:
+        return None
+    return rsvp_keyboard(meeting.id)
+
+
+def _preview_text(k: Kallelse, selected: int | None) -> str:
+    """The chair's draft: every item numbered (dropped ones struck through), in one message."""
+    header = _header(k.partnership, k.body, k.meeting, kind="draft")
+    help_text = esc(
+        _(
+            "Press an item's number to move or drop it. Members add items with /punkt. Press Publish when the agenda is ready."
+        )
+    )
+    text = ""
+    for width in (200, 60, 30, 12):
+        lines = [*header, "", _("<b>Agenda</b>")]
+        for number, item in enumerate(k.items, start=1):
+            title = esc(truncate_plain(item_title(item), width))
+            mark = "▶ " if item.id == selected else ""
+            line = f"{mark}{number}. {title}"
+            if item.dropped:
+                line = f"<s>{line}</s> " + esc(_("(dropped)"))
+            lines.append(line)
+        text = "\n".join([*lines, "", help_text])
+        if len(split_html(text)) == 1:
+            return text
+    return text
+
+
+def _preview_keyboard(
+    meeting_id: int, items: Sequence[AgendaItem], selected: int | None
+) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    chosen = next((i for i in items if i.id == selected), None)
+    if chosen is not None:
+        prefix = f"{AGENDA}:{meeting_id}:{chosen.id}"
+        rows.append(
+            [
+                InlineKeyboardButton("⬆ " + _("Up"), callback_data=f"{prefix}:u"),
+                InlineKeyboardButton("⬇ " + _("Down"), callback_data=f"{prefix}:d"),
+            ]
+        )
+        if chosen.dropped:
+            rows.append([InlineKeyboardButton(_("Restore"), callback_data=f"{prefix}:r")])
+        else:
+            rows.append([InlineKeyboardButton(_("Drop"), callback_data=f"{prefix}:x")])
+        rows.append([InlineKeyboardButton(_("Done"), callback_data=f"{AGENDA}:{meeting_id}:0:o")])
+        return InlineKeyboardMarkup(rows)
+    row: list[InlineKeyboardButton] = []
+    for number, item in enumerate(items, start=1):
+        if item.standard_key in rules.LOCKED:
+            continue
+        row.append(
+            InlineKeyboardButton(str(number), callback_data=f"{AGENDA}:{meeting_id}:{item.id}:s")
+        )
+        if len(row) == BUTTONS_PER_ROW:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    rows.append(
+        [
+            # Members may add items after the draft was shown: the chair sees them on refresh.
+            InlineKeyboardButton("↻ " + _("Refresh"), callback_data=f"{AGENDA}:{meeting_id}:0:o"),
+            InlineKeyboardButton(_("Publish"), callback_data=f"{PUBLISH}:{meeting_id}"),
+        ]
+    )
+    # Telegram refuses more than 100 buttons; the agenda's own limit keeps well below.
+    assert sum(len(r) for r in rows) <= 100
+    return InlineKeyboardMarkup(rows)
+
+
+def draft(k: Kallelse, selected: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The chair's draft kallelse with its agenda buttons."""
+    assert k.meeting.id is not None
+    return _preview_text(k, selected), _preview_keyboard(k.meeting.id, k.items, selected)
+
+
+def ics(k: Kallelse, *, now: datetime) -> tuple[bytes, str]:
+    """The invitation (REQUEST, or CANCEL for a cancelled meeting) and its file name."""
+    partnership, body, meeting = k.partnership, k.body, k.meeting
+    tz = ZoneInfo(partnership.timezone)
+    items = [i for i in k.items if not i.dropped]
+    description = "\n".join(
+        [_("Agenda"), *(f"{n}. {item_title(i)}" for n, i in enumerate(items, start=1))]
+    )
+    summary = f"{meeting_title(body, meeting)} – {partnership.name}"
+    data = meeting_ics(
+        meeting.uid,
+        meeting.sequence,
+        meeting.starts_at,
+        meeting.ends_at,
+        tz,
+        summary,
+        description,
+        meeting.place,
+        "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST",
+        stamp=now,
+    )
+    local = meeting.starts_at.astimezone(tz)
+    name = f"{body.decision_prefix.lower()}-{local:%Y-%m-%d-%H%M}.ics"
+    name = name.encode("ascii", "replace").decode().replace("?", "x")
+    return data, name
+
+
+def invitation_caption(body: Body, meeting: Meeting) -> str:
+    return _("Calendar invitation: {title}").format(title=meeting_title(body, meeting))
+
+
+def published() -> str:
+    return _("The kallelse has been published.")
+
+
+def moved_notice(k: Kallelse, old: datetime) -> str:
+    tz = ZoneInfo(k.partnership.timezone)
+    meeting = k.meeting
+    return _(
+        "<b>The meeting has been moved</b>: {title}\nFrom {old}\nTo {new}\nWhere: {place}\nPlease answer again with the buttons on the kallelse."
+    ).format(
+        title=esc(meeting_title(k.body, meeting)),
+        old=esc(short_when(old, tz)),
+        new=esc(when_text(meeting.starts_at, meeting.ends_at, tz)),
+        place=esc(meeting.place or _("to be announced")),
+    )
+
+
+def moved_caption(body: Body, meeting: Meeting) -> str:
+    return _("Updated calendar invitation: {title}").format(title=meeting_title(body, meeting))
+
+
+def cancelled_notice(k: Kallelse) -> str:
+    tz = ZoneInfo(k.partnership.timezone)
+    return _("<b>The meeting has been cancelled</b>: {title}, {when}").format(
+        title=esc(meeting_title(k.body, k.meeting)),
+        when=esc(when_text(k.meeting.starts_at, k.meeting.ends_at, tz)),
+    )
+
+
+def cancelled_caption(body: Body, meeting: Meeting) -> str:
+    return _("Cancelled: {title}").format(title=meeting_title(body, meeting))
+
+
+def cancelled_done(meeting: Meeting, tz: ZoneInfo) -> str:
+    return _("The meeting {when} has been cancelled.").format(
+        when=short_when(meeting.starts_at, tz)
+    )
+
+
+def cancel_choice(meetings: Sequence[Meeting], tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        [
+            InlineKeyboardButton(
+                _("Cancel {when}").format(when=short_when(m.starts_at, tz))
+                + (" " + _("(draft)") if m.status == MeetingStatus.DRAFT else ""),
+                callback_data=f"{CANCEL}:{m.id}",
+            )
+        ]
+        for m in meetings
+    ]
+    text = esc(
+        _("Which meeting do you want to cancel? Everyone is told, and the invitation is withdrawn.")
+    )
+    return text, InlineKeyboardMarkup(buttons)
+
+
+def which_time(
+    candidates: Sequence[datetime], tz: ZoneInfo, prefix: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """An ambiguous time, asked with one button per reading."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    short_when(c, tz), callback_data=f"{prefix}:{int(c.timestamp())}"
+                )
+            ]
+            for c in candidates
+        ]
+    )
+    return _("Which time did you mean?"), keyboard
+
+
+def item_added(title: str, meeting: Meeting | None, tz: ZoneInfo) -> str:
+    shown = esc(truncate_plain(title, 200))
+    if meeting is None:
+        return _("“{item}” will be on the agenda of the next meeting called.").format(item=shown)
+    if meeting.status == MeetingStatus.DRAFT:
+        return _(
+            "“{item}” is on the draft agenda of the meeting {when}. The chair can move or drop it before publishing."
+        ).format(item=shown, when=esc(short_when(meeting.starts_at, tz)))
+    return _("“{item}” has been added to the agenda of the meeting {when}.").format(
+        item=shown, when=esc(short_when(meeting.starts_at, tz))
+    )
+
+
+def rsvp_answered(answer: str, *, changed: bool) -> str:
+    label = answer_label(answer)
+    if not changed:
+        return _("Your answer is already recorded: {answer}.").format(answer=label)
+    return _("Thank you. Your answer: {answer}.").format(answer=label)
+
+
+def _meeting_line(line: MeetingLine, tz: ZoneInfo) -> str:
+    meeting = line.meeting
+    parts = [esc(when_text(meeting.starts_at, meeting.ends_at, tz))]
+    if meeting.number is not None:
+        parts.insert(0, esc(f"{meeting.number}/{meeting.year}"))
+    if meeting.place:
+        parts.append(esc(truncate_plain(meeting.place, 100)))
+    if line.rsvp is None:
+        parts.append(esc(_("draft, not yet published")))
+    else:
+        counts = line.rsvp.by_answer
+        parts.append(
+            esc(
+                ", ".join(
+                    f"{_(ANSWER_LABELS[a])} {len(counts.get(a, []))}"
+                    for a in (RsvpAnswer.YES, RsvpAnswer.NO, RsvpAnswer.MAYBE)
+                )
+            )
+        )
+    return "• " + " · ".join(parts)
+
+
+def meeting_list(
+    body: Body, tz: ZoneInfo, upcoming: Sequence[MeetingLine], past: Sequence[MeetingLine]
+) -> str:
+    """/moten: upcoming and past meetings with their answers."""
+    lines = [_("<b>Meetings of the {body}</b>").format(body=esc(body.name)), ""]
+    lines.append(_("<b>Upcoming</b>"))
+    lines += [_meeting_line(m, tz) for m in upcoming] or [
+        esc(_("No meeting has been called. The chair calls one with /kallelse."))
+    ]
+    lines += ["", _("<b>Past</b>")]
+    lines += [_meeting_line(m, tz) for m in past] or [esc(_("No meetings yet."))]
+    return "\n".join(lines)
