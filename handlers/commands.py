@@ -31,7 +31,7 @@ import handlers.members as members
 import handlers.minutes as minutes
 import handlers.privacy as privacy
 import handlers.votes as vote_handlers
-from handlers.common import Context
+from handlers.bot_context import BotContext
 from handlers.wrapper import Act, in_chat
 from i18n import N_, current_language, t
 from services.chats import body_of_chat
@@ -39,7 +39,7 @@ from services.roles import role_in_body
 from views import help as help_view
 from views import meeting_reminders as meeting_texts  # noqa: F401  (registers the meeting reminder renderers)
 
-Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,9 @@ from views.common import esc, mention, person_name
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN_ID = 1087968824
-Context = BotContext
 
 __all__ = [
     "ANONYMOUS_ADMIN_ID",
-    "Context",
     "acting_user",
     "command_args",
     "edit_message",

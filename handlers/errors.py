@@ -7,13 +7,13 @@ import logging
 from telegram import Update
 from telegram.error import Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from handlers.common import Context
+from handlers.bot_context import BotContext
 from i18n import _
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, Conflict):
         log.error(

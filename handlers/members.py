@@ -85,10 +85,7 @@ def appoint_chair_with_date(act: BodyAct) -> None:
         until = date.fromisoformat(raw_day)
     except ValueError:
         raise Refusal(N_("This button is no longer valid.")) from None
-    target = act.session.get(Person, int(person_id))
-    if target is None:
-        raise Refusal(N_("This request no longer exists."))
-    text = _appoint(act, target, until)
+    text = _appoint(act, members.person_by_id(act.session, int(person_id)), until)
     act.answer()
     act.edit(text)
 

@@ -20,7 +20,6 @@ from i18n import N_
 from services import minutes as service
 from services import sitting
 from services.errors import Refusal
-from storage.decisions import decision_label
 from views import minutes as view
 
 _LINE_REF = re.compile(r"#(\d+)")
@@ -125,7 +124,7 @@ def decision(act: BodyAct) -> None:
     )
     # An escalated question's answer goes back at once: the DecisionRecorded event wakes the
     # dispatcher after the commit.
-    act.reply(view.decision_recorded(decision_label(act.body, recorded), entry.id))
+    act.reply(view.decision_recorded(act.body, recorded, entry.id))
 
 
 @in_body(admin=True)

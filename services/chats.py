@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from i18n import N_
+from services import events
 from services.errors import Refusal
 from storage import bodies, people, reminders
 from storage.models import AuditEntry, Body, BodyKind, ChatStatus, Partnership
@@ -129,6 +130,11 @@ def link_chat(
         )
     )
     session.flush()
+    # The chat now receives this body's deadline reminders, and a styrgrupp's chat the questions
+    # raised to it while it had none (services.deadlines, services.escalations).
+    events.publish(
+        session, events.ChatLinked(partnership_id=partnership.id, body_id=body.id or 0), now=now
+    )
     return LinkResult(partnership, body, moved_from, already)
 
 

@@ -240,6 +240,14 @@ def _interval_decided(session: Session, event: events.DecisionRecorded, now: dat
             sync_reminders(session, partnership, now=now)
 
 
+@events.subscribe(events.ChatLinked)
+def _chat_linked(session: Session, event: events.ChatLinked, now: datetime) -> None:
+    """The chat now receives this body's deadline reminders."""
+    partnership = session.get(Partnership, event.partnership_id)
+    if partnership is not None:
+        sync_reminders(session, partnership, now=now)
+
+
 @events.subscribe(events.ChairAppointed)
 def _chair_appointed(session: Session, event: events.ChairAppointed, now: datetime) -> None:
     """The end of the new chair's term is a deadline with its own reminders."""

@@ -409,6 +409,14 @@ def deliver_pending(session: Session, partnership: Partnership, *, now: datetime
 # --- decided, overdue, reported -------------------------------------------------------------
 
 
+@events.subscribe(events.ChatLinked)
+def _chat_linked(session: Session, event: events.ChatLinked, now: datetime) -> None:
+    """Items raised to a styrgrupp that had no chat yet are delivered now."""
+    partnership = session.get(Partnership, event.partnership_id)
+    if partnership is not None:
+        deliver_pending(session, partnership, now=now)
+
+
 @events.subscribe(events.DecisionRecorded)
 def _decided(session: Session, event: events.DecisionRecorded, now: datetime) -> None:
     decision = session.get(Decision, event.decision_id)
@@ -546,3 +554,66 @@ def open_escalations(
         meeting = session.get(Meeting, item.meeting_id) if item and item.meeting_id else None
         found.append(OpenEscalation(escalation, max(0, (today - since).days), meeting))
     return found
+
+
+# --- what the chat shows ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    escalation: Escalation
+    proposer: Person | None
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A press on the proposal's buttons: its outcome, and the published styrgrupp meeting whose
+    kallelse now lists the question (to be edited)."""
+
+    escalation: Escalation
+    changed: bool
+    proposer: Person | None
+    published_meeting_id: int | None
+
+
+def _published_meeting_of(session: Session, escalation: Escalation) -> int | None:
+    if escalation.agenda_item_id is None:
+        return None
+    item = session.get(AgendaItem, escalation.agenda_item_id)
+    if item is None or item.meeting_id is None:
+        return None
+    meeting = session.get(Meeting, item.meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.PUBLISHED:
+        return None
+    return meeting.id
+
+
+def raise_question(
+    session: Session,
+    *,
+    body: Body,
+    role: Role,
+    question: str,
+    source_message_id: int | None,
+    now: datetime,
+) -> Proposal:
+    """/lyft: a member proposes; the samverkansgrupp chair confirms with a button."""
+    escalation = propose(session, body=body, role=role, question=question,
+                         source_message_id=source_message_id, now=now)  # fmt: skip
+    return Proposal(escalation, role.person)
+
+
+def handle_proposal(
+    session: Session, *, escalation_id: int, body: Body, role: Role, confirmed: bool,
+    now: datetime,
+) -> Handled:  # fmt: skip
+    action = confirm if confirmed else withdraw
+    result = action(session, escalation_id=escalation_id, body=body, role=role, now=now)
+    escalation = result.escalation
+    proposer = (
+        session.get(Person, escalation.raised_by_person_id)
+        if escalation.raised_by_person_id
+        else None
+    )
+    published = _published_meeting_of(session, escalation)
+    return Handled(escalation, result.changed, proposer, published)

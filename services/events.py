@@ -55,6 +55,16 @@ class ChairAppointed:
     wakes_dispatcher: ClassVar[bool] = False
 
 
+@dataclass(frozen=True)
+class ChatLinked:
+    """A group chat became a body's chat (/koppla)."""
+
+    partnership_id: int
+    body_id: int
+    # Its deadline reminders and the questions kept for it go out at once.
+    wakes_dispatcher: ClassVar[bool] = True
+
+
 def subscribe(event_type: type[E]) -> Callable[[Callable[[Session, E, datetime], None]], Any]:
     def decorator(
         fn: Callable[[Session, E, datetime], None],

@@ -226,6 +226,13 @@ def appoint_chair(
     return term
 
 
+def person_by_id(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise Refusal(N_("This request no longer exists."))
+    return person
+
+
 def appoint_chair_of_body(
     session: Session,
     *,

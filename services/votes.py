@@ -47,6 +47,7 @@ from storage.models import (
     AuditEntry,
     Ballot,
     Body,
+    Decision,
     Meeting,
     MinuteEntry,
     Partnership,
@@ -486,3 +487,83 @@ def sync_vote_reminders(session: Session, vote: Vote, *, body: Body, now: dateti
         )
     reminders.replace_for_source(session, source, specs, now=now)
     return len(specs)
+
+
+# --- what the chat shows ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteState:
+    """The vote as it stands: for the message edited in place."""
+
+    vote: Vote
+    body: Body
+    partnership: Partnership
+    tally: voting.Tally
+    roll_call: list[RollCallParty]
+    decision_label: str | None
+
+
+def state_of(session: Session, vote: Vote) -> VoteState:
+    body = session.get(Body, vote.body_id)
+    assert body is not None
+    result = tally_of(session, vote)
+    label = None
+    if vote.decision_id is not None:
+        decision = session.get(Decision, vote.decision_id)
+        if decision is not None:
+            label = decisions.decision_label(body, decision)
+    return VoteState(
+        vote, body, _partnership(session, body), result, roll_call(session, vote, result), label
+    )
+
+
+def state_by_id(session: Session, vote_id: int) -> VoteState | None:
+    vote = repo.get_vote(session, vote_id)
+    return state_of(session, vote) if vote is not None else None
+
+
+def set_message(session: Session, vote_id: int, message_id: int) -> None:
+    """The vote's message, kept for the edits."""
+    stored = repo.get_vote(session, vote_id, lock=True)
+    if stored is not None:
+        stored.message_id = message_id
+        session.add(stored)
+
+
+def vote_to_close(session: Session, body: Body, replied_message_id: int | None) -> int:
+    """The vote replied to, else the body's only open vote."""
+    open_ones = repo.open_votes(session, body.id)
+    if replied_message_id is not None:
+        for vote in open_ones:
+            if vote.message_id == replied_message_id and vote.id is not None:
+                return vote.id
+    if len(open_ones) == 1 and open_ones[0].id is not None:
+        return open_ones[0].id
+    if not open_ones:
+        raise Refusal(N_("There is no open vote in this chat."))
+    raise Refusal(N_("Several votes are open: reply to the one to close with /stang_omrostning."))
+
+
+def overdue_ids(session: Session, now: datetime) -> list[int]:
+    return [v.id for v in repo.overdue_votes(session, now) if v.id is not None]
+
+
+def open_with_deadline(session: Session) -> list[Vote]:
+    return [v for v in repo.open_votes(session) if v.closes_at is not None]
+
+
+def settle_overdue_by_id(
+    session: Session,
+    vote_id: int,
+    *,
+    now: datetime,
+    wording_for: Callable[[Partnership], DecisionWording],
+) -> Closed | None:
+    """The deadline passed: close the vote (None where it is gone or already closed)."""
+    vote = repo.get_vote(session, vote_id)
+    body = session.get(Body, vote.body_id) if vote is not None else None
+    if body is None:
+        return None
+    wording = wording_for(_partnership(session, body))
+    return settle_overdue(session, body=body, vote_id=vote_id, now=now, wording=wording)

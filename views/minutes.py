@@ -9,7 +9,8 @@ from governance.textsplit import truncate_plain
 from i18n import _, language
 from services.minutes import Names
 from services.sitting import AttendanceSheet, CurrentItem, JusterareChoice
-from storage.models import AgendaItem, Partnership, Person
+from storage.decisions import decision_label
+from storage.models import AgendaItem, Body, Decision, Partnership, Person
 from views.agenda import item_title
 from views.common import esc, person_name
 
@@ -130,8 +131,10 @@ def noted(entry_id: int | None) -> str:
     return _("✍ Noted (line #{id}).").format(id=entry_id)
 
 
-def decision_recorded(label: str, entry_id: int | None) -> str:
-    return _("✍ Decision {label} recorded (line #{id}).").format(label=esc(label), id=entry_id)
+def decision_recorded(body: Body, decision: Decision, entry_id: int | None) -> str:
+    return _("✍ Decision {label} recorded (line #{id}).").format(
+        label=esc(decision_label(body, decision)), id=entry_id
+    )
 
 
 def action_recorded(owner: Person, due: str, entry_id: int | None) -> str:
