@@ -1,26 +1,47 @@
-"""The reminder dispatcher: claims due rows, sends them, records each outcome.
+"""The outbox dispatcher: claims due rows, sends them, records each outcome.
 
-The database says what is due; PTB's JobQueue (APScheduler) only wakes the dispatcher. Rows are
-claimed with a lease in a short transaction, sent concurrently across chats but in order within a
-chat, and each outcome is written back in small batches. A process that dies after claiming
-leaves rows whose lease runs out; the next run (here or in another instance) takes them over.
+The database says what is due; PTB's JobQueue (APScheduler) only wakes the dispatcher, and a
+commit that queued a message due now wakes it at once (`delivery.outbox`). Rows are claimed with
+a lease in a short transaction, highest priority first, and handed to one worker per chat: chats
+are served concurrently, a chat's rows one after another, the most urgent first (a reply to the
+person who just acted goes before the rest of a reminder burst to the same chat). A row may be
+several messages (texts, documents, edits; `delivery.parts`), sent in order.
+
+Crash semantics (PRODUCT.md §11; README "Delivery"): every send's outcome is written as soon as
+it returns — the writer commits whatever has gathered while its previous commit ran, with no
+linger before it — and a row of several messages records each message's id before the next is
+sent. A process killed mid-burst therefore leaves, as possibly delivered, only the sends that
+were in flight (or answered and not yet committed) at the kill. Their rows stay claimed; when the
+lease runs out another run (here or in another instance) takes them over and sends them again,
+marked "(may have been sent before)" / "(kan ha skickats tidigare)": nothing is lost, and a
+repeat is never silent. Rows claimed but not yet tried when the process died carry the same note
+(the database cannot tell them apart); claiming ahead is bounded by the batch size for that
+reason as well as for the lease.
+
+Telegram's answers: 429 `retry_after` puts the row and the rest of its chat back until then
+(not an attempt); 5xx and network errors retry with exponential back-off (urgent rows from 2 s,
+reminders from 30 s) up to the row's attempts; a timeout marks a reminder uncertain (never resent
+blindly) and resends a fact's message marked as a possible repeat; a migrated group's rows follow
+the new chat id; Forbidden pauses the chat's rows until the bot is back; a bad request fails the
+row with a short, content-free code.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import os
 import socket
 import uuid
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -33,7 +54,9 @@ from telegram.error import (
 )
 from telegram.ext import Application, Job
 
+from delivery import hooks, outbox
 from delivery import renderers as reminder_texts
+from delivery.parts import Document, Edit, Keyboard, Message, Text, expand, message_from_json
 from storage import bodies
 from storage import reminders as repo
 from storage.db import transaction
@@ -47,8 +70,8 @@ BOT_DATA_KEY = "reminder_dispatcher"
 _JOB_NAME = "reminder-dispatcher"
 _WAKE_JOB_NAME = "reminder-dispatcher-wake"
 _RELEASE_DELAY = timedelta(seconds=1)  # a row given back unsent is due again after this
+_TARGET_WAIT = timedelta(seconds=5)  # an edit whose message is not delivered yet waits this long
 _WRITE_BATCH = 200
-_WRITE_LINGER = 0.05  # seconds
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,13 @@ class Claimed:
     language: str | None
     attempts: int
     lease_until: datetime
+    priority: int = 0
+    progress: int = 0
+    sent_message_ids: tuple[int, ...] = ()
+    possible_repeat: bool = False
+    on_timeout: str = "uncertain"
+    max_attempts: int | None = None
+    on_sent: str | None = None
 
     @classmethod
     def of(cls, row: repo.Reminder) -> Claimed:
@@ -84,6 +114,13 @@ class Claimed:
             language=row.language,
             attempts=row.attempts,
             lease_until=row.lease_until,
+            priority=row.priority,
+            progress=row.progress,
+            sent_message_ids=tuple(row.sent_message_ids or ()),
+            possible_repeat=row.possible_repeat,
+            on_timeout=row.on_timeout,
+            max_attempts=row.max_attempts,
+            on_sent=row.on_sent,
         )
 
 
@@ -99,6 +136,7 @@ class DispatchReport:
     released: int = 0  # given back unsent (lease nearly over, chat waiting, pool timeout)
     paused: int = 0
     migrated: int = 0
+    repeats: int = 0  # sends marked as possible repeats
     next_due_at: datetime | None = None
 
     def busy(self) -> bool:
@@ -110,8 +148,8 @@ class DispatchReport:
 
 @dataclass(frozen=True)
 class _Outcome:
-    # sent | uncertain | failed | skipped | retry (counts as an attempt) | release (does not)
-    # | pause_row, and the chat-wide defer_chat | pause_chat | move_chat
+    # sent | progress | uncertain | failed | skipped | retry (counts as an attempt) | release
+    # (does not) | pause_row, and the chat-wide defer_chat | pause_chat | move_chat
     action: str
     reminder_id: int | None = None
     message_id: int | None = None
@@ -121,21 +159,29 @@ class _Outcome:
     # chat-wide actions
     chat_id: int | None = None
     new_chat_id: int | None = None
+    # rows of several messages, rows whose ids an edit may need, on-sent hooks
+    message_ids: tuple[int, ...] | None = None
+    repeat: bool = False
+    hook: tuple[str, hooks.Sent] | None = None
 
 
 class _OutcomeWriter:
-    """Writes outcomes in the order given, a small batch per short transaction, off the loop."""
+    """Writes outcomes in the order given, off the loop, as soon as they come: each commit takes
+    whatever gathered while the previous one ran (group commit), never waiting for more."""
 
     def __init__(self, dispatcher: ReminderDispatcher) -> None:
         self._dispatcher = dispatcher
-        self._buffer: list[_Outcome] = []
+        self._buffer: list[tuple[_Outcome, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._closed = False
-        self._task = asyncio.create_task(self._loop(), name="reminder-outcome-writer")
+        self._task = asyncio.create_task(self._loop(), name="outbox-outcome-writer")
 
-    def add(self, outcome: _Outcome) -> None:
-        self._buffer.append(outcome)
+    def add(self, outcome: _Outcome) -> asyncio.Future[None]:
+        """Queue an outcome; the future is done once it is committed (or given up on)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._buffer.append((outcome, done))
         self._wakeup.set()
+        return done
 
     async def close(self) -> None:
         self._closed = True
@@ -150,14 +196,12 @@ class _OutcomeWriter:
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 continue
-            if not self._closed and len(self._buffer) < _WRITE_BATCH:
-                # Let a few more outcomes gather: one transaction for many rows is far cheaper
-                # (on SQLite each one is a connection and BEGIN IMMEDIATE). A crash in this
-                # window leaves the rows claimed: they are sent again once, after the lease.
-                await asyncio.sleep(_WRITE_LINGER)
             chunk = self._buffer[:_WRITE_BATCH]
             del self._buffer[:_WRITE_BATCH]
-            await self._write(chunk)
+            await self._write([outcome for outcome, _ in chunk])
+            for _, done in chunk:
+                if not done.done():
+                    done.set_result(None)
 
     async def _write(self, chunk: list[_Outcome]) -> None:
         for attempt in range(5):
@@ -165,17 +209,55 @@ class _OutcomeWriter:
                 await asyncio.to_thread(self._dispatcher._apply_outcomes, chunk)
                 return
             except Exception:
-                # Unrecorded outcomes leave rows claimed: after the lease they are sent again,
-                # so keep trying a little before giving up on this batch.
-                log.exception("recording %d reminder outcomes failed (try %d)", len(chunk), attempt)
+                # Unrecorded outcomes leave rows claimed: after the lease they are sent again
+                # (marked as possible repeats), so keep trying a little before giving up.
+                log.exception("recording %d outbox outcomes failed (try %d)", len(chunk), attempt)
                 await asyncio.sleep(0.5 * (attempt + 1))
+
+
+# -- what a send tells the chat worker -------------------------------------------------------
+
+
+class _Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class _Migrated(_Stop):
+    new_chat_id: int
+
+
+class _Paused(_Stop):
+    pass
+
+
+@dataclass(frozen=True)
+class _Wait(_Stop):
+    until: datetime
+
+
+class _TargetNotReady(Exception):
+    """The message an edit addresses has not been delivered yet."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("target not delivered yet")
+        self.until = until
+
+
+class _TargetGone(Exception):
+    """The message an edit addresses will never exist (failed, cancelled) or is gone."""
+
+
+class _FileMissing(Exception):
+    pass
 
 
 # -- the dispatcher ---------------------------------------------------------------------------
 
 
 class ReminderDispatcher:
-    """One per Application. `run_once()` sends everything due now; `wake()` asks for a run."""
+    """One per Application. `run_once()` sends everything due now; `wake()` asks for a run by
+    the next due time; `kick()` (any thread) asks for one now."""
 
     def __init__(
         self,
@@ -190,6 +272,8 @@ class ReminderDispatcher:
         max_attempts: int = 5,
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
+        urgent_backoff_base: timedelta = timedelta(seconds=2),
+        urgent_backoff_cap: timedelta = timedelta(minutes=10),
     ) -> None:
         settings = services.settings
         self.bot = bot
@@ -197,21 +281,35 @@ class ReminderDispatcher:
         self.instance = (instance or _default_instance())[:64]
         self.lease_seconds = float(lease_seconds or settings.reminder_lease_seconds)
         rate = max(float(settings.rate_limit_overall_per_second), 1.0)
-        # A batch must be sent well within its lease even at the overall rate limit.
-        self.batch_size = batch_size or max(20, min(500, int(rate * self.lease_seconds / 4)))
+        # A batch must be sent well within its lease even at the overall rate limit, and is
+        # not claimed much further ahead than about two seconds of sends: after a crash, every
+        # row claimed and not yet recorded is resent marked as a possible repeat.
+        self.batch_size = batch_size or max(
+            20, min(500, int(rate * self.lease_seconds / 4), int(rate * 2))
+        )
         self.grace = grace
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.urgent_backoff_base = urgent_backoff_base
+        self.urgent_backoff_cap = urgent_backoff_cap
         self._semaphore = asyncio.Semaphore(concurrency)
         self._run_lock = asyncio.Lock()
         self._again = False
-        self._chat_locks: dict[int, asyncio.Lock] = {}
         self._inflight = 0
         self._room = asyncio.Event()
+        self._urgent = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._queues: dict[int, list[tuple[tuple[int, datetime, int], Claimed]]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._holds: dict[int, _Stop] = {}
+        self._moved: dict[int, int] = {}
+        self._delivered: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._job_queue: Any = None
         self._wake_job: Job[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        outbox.register_waker(self)
 
     @property
     def _low_water(self) -> int:
@@ -221,6 +319,7 @@ class ReminderDispatcher:
 
     async def run_once(self) -> DispatchReport:
         """Send everything due now (claiming batch after batch), then say when next to run."""
+        self._loop = asyncio.get_running_loop()
         async with self._run_lock:
             report = DispatchReport()
             while True:
@@ -232,11 +331,13 @@ class ReminderDispatcher:
                     break
         if report.busy():
             log.info(
-                "reminders: %d claimed, %d sent (%d late), %d skipped, %d uncertain, %d failed, "
-                "%d retried, %d released, %d paused, %d migrated",
+                "outbox: %d claimed, %d sent (%d late, %d marked as possible repeats), "
+                "%d skipped, %d uncertain, %d failed, %d retried, %d released, %d paused, "
+                "%d migrated",
                 report.claimed,
                 report.sent,
                 report.late,
+                report.repeats,
                 report.skipped,
                 report.uncertain,
                 report.failed,
@@ -249,32 +350,50 @@ class ReminderDispatcher:
 
     async def _dispatch(self, report: DispatchReport) -> None:
         writer = _OutcomeWriter(self)
-        tasks: set[asyncio.Task[None]] = set()
+        self._holds.clear()
+        self._moved.clear()
+        self._delivered.clear()
+        self._idle.set()
         try:
             while True:
-                # Claim ahead only while the rows in hand are few, so none waits near its lease.
-                while self._inflight > self._low_water:
+                # Claim ahead only while the rows in hand are few, so none waits near its
+                # lease; an urgent wake-up claims the urgent rows at once all the same.
+                while self._inflight > self._low_water and not self._urgent.is_set():
                     self._room.clear()
-                    await self._room.wait()
-                batch = await asyncio.to_thread(self._claim)
-                if not batch:
+                    await _first(self._room, self._urgent)
+                urgent_only = False
+                if self._urgent.is_set():
+                    self._urgent.clear()
+                    urgent_only = self._inflight > self._low_water
+                claim = self._claim_urgent if urgent_only else self._claim
+                batch = await asyncio.to_thread(claim)
+                if batch:
+                    report.claimed += len(batch)
+                    self._route(batch, writer, report)
+                    continue
+                if not self._workers:
                     break
-                report.claimed += len(batch)
-                self._inflight += len(batch)
-                for chat_id, items in _by_chat(batch).items():
-                    task = asyncio.create_task(self._deliver_chat(chat_id, items, writer, report))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                # Nothing more is due: wait for the chats in hand, or for an urgent row.
+                await _first(self._idle, self._urgent)
+                if not self._urgent.is_set():
+                    break
         finally:
             # Even when claiming failed: let the sends in flight finish and record their
             # outcomes, or their rows would wait for the lease and go out a second time.
-            results = await asyncio.gather(*tasks, return_exceptions=True) if tasks else []
+            workers = list(self._workers.values())
+            results = await asyncio.gather(*workers, return_exceptions=True) if workers else []
             await writer.close()
         for result in results:
             if isinstance(result, BaseException):
                 raise result
 
     def _claim(self) -> list[Claimed]:
+        return self._claim_rows(urgent_only=False)
+
+    def _claim_urgent(self) -> list[Claimed]:
+        return self._claim_rows(urgent_only=True)
+
+    def _claim_rows(self, *, urgent_only: bool) -> list[Claimed]:
         now = self.services.now()
         with transaction(self.services.session_factory) as session:
             rows = repo.claim_due(
@@ -283,6 +402,7 @@ class ReminderDispatcher:
                 instance=self.instance,
                 lease_seconds=self.lease_seconds,
                 limit=self.batch_size,
+                min_priority=outbox.NOW if urgent_only else None,
             )
             return [Claimed.of(row) for row in rows]
 
@@ -290,54 +410,85 @@ class ReminderDispatcher:
         with transaction(self.services.session_factory) as session:
             return repo.next_due_at(session)
 
-    def _chat_lock(self, chat_id: int) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
-        return lock
-
-    async def _deliver_chat(
-        self,
-        chat_id: int,
-        items: list[Claimed],
-        writer: _OutcomeWriter,
-        report: DispatchReport,
+    def _route(
+        self, batch: Sequence[Claimed], writer: _OutcomeWriter, report: DispatchReport
     ) -> None:
-        lock = self._chat_lock(chat_id)
-        try:
-            async with lock, self._semaphore:
-                await self._deliver_in_order(chat_id, items, writer, report)
-        finally:
-            self._inflight -= len(items)
-            if self._inflight <= self._low_water:
-                self._room.set()
-            if not lock.locked() and self._chat_locks.get(chat_id) is lock:
-                del self._chat_locks[chat_id]
-
-    async def _deliver_in_order(
-        self,
-        chat_id: int,
-        items: list[Claimed],
-        writer: _OutcomeWriter,
-        report: DispatchReport,
-    ) -> None:
-        target = chat_id
-        for index, item in enumerate(items):
-            stop = await self._deliver_one(item, target, writer, report)
-            if isinstance(stop, _Migrated):
-                target = stop.new_chat_id
+        """Each claimed row to its chat's queue (most urgent first), one worker per chat."""
+        now = self.services.now()
+        for item in batch:
+            hold = self._holds.get(item.chat_id)
+            if isinstance(hold, _Wait) and now >= hold.until:
+                del self._holds[item.chat_id]
+                hold = None
+            if hold is not None:
+                self._hold(item, hold, writer, report)
                 continue
-            if isinstance(stop, _Paused):
-                for rest in items[index + 1 :]:
-                    writer.add(_Outcome("pause_row", rest.id))
-                    report.paused += 1
-                return
-            if isinstance(stop, _Wait):
-                # Telegram asked this chat to wait: the rest keep their order behind it.
-                for rest in items[index + 1 :]:
-                    writer.add(_Outcome("release", rest.id, after=stop.until))
-                    report.released += 1
-                return
+            self._inflight += 1
+            queue = self._queues.setdefault(item.chat_id, [])
+            heapq.heappush(queue, ((-item.priority, item.due_at, item.id), item))
+            if item.chat_id not in self._workers:
+                self._idle.clear()
+                self._workers[item.chat_id] = asyncio.create_task(
+                    self._chat_worker(item.chat_id, writer, report)
+                )
+
+    def _hold(
+        self, item: Claimed, hold: _Stop, writer: _OutcomeWriter, report: DispatchReport
+    ) -> None:
+        if isinstance(hold, _Paused):
+            writer.add(_Outcome("pause_row", item.id))
+            report.paused += 1
+        elif isinstance(hold, _Wait):
+            # Telegram asked this chat to wait: the rest keep their order behind it.
+            writer.add(_Outcome("release", item.id, after=hold.until))
+            report.released += 1
+
+    def _done_one(self) -> None:
+        self._inflight -= 1
+        if self._inflight <= self._low_water:
+            self._room.set()
+
+    async def _chat_worker(
+        self, chat_id: int, writer: _OutcomeWriter, report: DispatchReport
+    ) -> None:
+        queue = self._queues[chat_id]
+        try:
+            while queue:
+                _, item = heapq.heappop(queue)
+                target = self._moved.get(chat_id, chat_id)
+                try:
+                    # The slot is taken before the row's lease is checked: a row never waits
+                    # for a slot between that check and its send.
+                    async with self._semaphore:
+                        stop = await self._deliver_one(item, target, writer, report)
+                finally:
+                    self._done_one()
+                if isinstance(stop, _Migrated):
+                    self._moved[chat_id] = stop.new_chat_id
+                elif isinstance(stop, _Paused | _Wait):
+                    self._holds[chat_id] = stop
+                    while queue:
+                        _, rest = heapq.heappop(queue)
+                        self._hold(rest, stop, writer, report)
+                        self._done_one()
+        finally:
+            self._queues.pop(chat_id, None)
+            self._workers.pop(chat_id, None)
+            if not self._workers:
+                self._idle.set()
+
+    # -- one row -------------------------------------------------------------------------------
+
+    async def _render(self, item: Claimed, language: str, late: bool) -> list[Message]:
+        if item.kind == outbox.STATIC_KIND:
+            return [message_from_json(raw) for raw in item.payload.get("parts", [])]
+        if reminder_texts.is_heavy(item.kind):
+            parts = await asyncio.to_thread(
+                reminder_texts.render_parts, item.kind, item.payload, language, late
+            )
+        else:
+            parts = reminder_texts.render_parts(item.kind, item.payload, language, late)
+        return expand(parts)
 
     async def _deliver_one(
         self,
@@ -356,7 +507,7 @@ class ReminderDispatcher:
             return None
         if item.expires_at is not None and now >= item.expires_at:
             log.info(
-                "reminder %s (%s, chat %s) skipped: expired at %s",
+                "outbox row %s (%s, chat %s) skipped: expired at %s",
                 item.id,
                 item.kind,
                 chat_id,
@@ -368,29 +519,35 @@ class ReminderDispatcher:
         late = now - item.due_at > self._grace(item)
         language = item.language or self.services.settings.bot_language
         try:
-            text = reminder_texts.render(item.kind, item.payload, language, late)
+            messages = await self._render(item, language, late)
         except reminder_texts.UnknownKind:
-            log.error("reminder %s failed: no renderer for kind %r", item.id, item.kind)
+            log.error("outbox row %s failed: no renderer for kind %r", item.id, item.kind)
             writer.add(_Outcome("failed", item.id, error="unknown_kind"))
             report.failed += 1
             return None
         except Exception:
-            log.exception("reminder %s failed: rendering %r raised", item.id, item.kind)
+            log.exception("outbox row %s failed: rendering %r raised", item.id, item.kind)
             writer.add(_Outcome("failed", item.id, error="render_error"))
             report.failed += 1
             return None
 
+        start = min(item.progress, len(messages))
+        ids = list(item.sent_message_ids[:start])
+        current: Message | None = None
         try:
-            message = await self.bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                message_thread_id=item.thread_id,
-                parse_mode=ParseMode.HTML,
-            )
+            for index in range(start, len(messages)):
+                current = messages[index]
+                repeat = item.possible_repeat and index == start
+                ids.append(await self._send(item, current, chat_id, language, repeat))
+                if repeat and not isinstance(current.part, Edit):
+                    report.repeats += 1
+                if index < len(messages) - 1:
+                    # Recorded before the next message goes: a retry resumes after this one.
+                    await writer.add(_Outcome("progress", item.id, message_ids=tuple(ids)))
         except RetryAfter as exc:
             until = now + _retry_after(exc)
             log.warning(
-                "reminder %s: flood control for chat %s, retrying after %s",
+                "outbox row %s: flood control for chat %s, retrying after %s",
                 item.id,
                 chat_id,
                 until.isoformat(),
@@ -402,28 +559,46 @@ class ReminderDispatcher:
             return _Wait(until)
         except ChatMigrated as exc:
             if resend:
-                log.error("reminder %s failed: chat %s migrated again", item.id, chat_id)
+                log.error("outbox row %s failed: chat %s migrated again", item.id, chat_id)
                 writer.add(_Outcome("failed", item.id, error="migrated_twice"))
                 report.failed += 1
                 return None
             new_chat_id = int(exc.new_chat_id)
-            log.info("chat %s became supergroup %s: reminders follow", chat_id, new_chat_id)
+            log.info("chat %s became supergroup %s: its messages follow", chat_id, new_chat_id)
             writer.add(_Outcome("move_chat", chat_id=chat_id, new_chat_id=new_chat_id))
             report.migrated += 1
-            stop = await self._deliver_one(item, new_chat_id, writer, report, resend=True)
+            # Telegram refused the message: nothing of it reached the old chat.
+            moved = replace(
+                item, progress=len(ids), sent_message_ids=tuple(ids), possible_repeat=False
+            )
+            stop = await self._deliver_one(moved, new_chat_id, writer, report, resend=True)
             return stop if stop is not None else _Migrated(new_chat_id)
         except Forbidden:
             log.warning(
-                "reminder %s: the bot is not in chat %s any more; its reminders are paused",
+                "outbox row %s: the bot is not in chat %s any more; its messages are paused",
                 item.id,
                 chat_id,
             )
             writer.add(_Outcome("pause_chat", item.id, chat_id=chat_id))
             report.paused += 1
             return _Paused()
+        except _TargetNotReady as wait:
+            writer.add(_Outcome("release", item.id, after=wait.until, error="target_pending"))
+            report.released += 1
+            return None
+        except _TargetGone:
+            log.info("outbox row %s skipped: the message it edits is not there", item.id)
+            writer.add(_Outcome("skipped", item.id, error="no_target"))
+            report.skipped += 1
+            return None
+        except _FileMissing:
+            log.error("outbox row %s failed: its file is missing", item.id)
+            writer.add(_Outcome("failed", item.id, error="file_missing"))
+            report.failed += 1
+            return None
         except BadRequest as exc:
             # Before TimedOut and NetworkError: BadRequest subclasses NetworkError.
-            log.error("reminder %s failed: bad request (%s)", item.id, _error_code(exc))
+            log.error("outbox row %s failed: bad request (%s)", item.id, _error_code(exc))
             writer.add(_Outcome("failed", item.id, error=f"bad_request:{_error_code(exc)}"))
             report.failed += 1
             return None
@@ -432,44 +607,168 @@ class ReminderDispatcher:
                 writer.add(_Outcome("release", item.id, after=now + _RELEASE_DELAY))
                 report.released += 1
                 return None
-            # The message may have been delivered (PTB #1045): never resend blindly.
-            log.warning("reminder %s: send timed out, delivery uncertain", item.id)
+            editing = current is not None and isinstance(current.part, Edit)
+            if item.on_timeout == "resend" or editing:
+                # The message may have been delivered (PTB #1045). A fact's message is sent
+                # again rather than lost, marked as a possible repeat; an edit is idempotent.
+                log.warning("outbox row %s: send timed out, resending", item.id)
+                self._retry_later(item, "timed_out", now, writer, report, repeat=not editing)
+                return None
+            # A reminder: never resent blindly.
+            log.warning("outbox row %s: send timed out, delivery uncertain", item.id)
             writer.add(_Outcome("uncertain", item.id, error="timed_out"))
             report.uncertain += 1
             return None
         except (NetworkError, TelegramError) as exc:
-            self._retry_later(item, exc, now, writer, report)
+            code = "network" if isinstance(exc, NetworkError) else type(exc).__name__.lower()
+            self._retry_later(item, code, now, writer, report)
             return None
         except Exception:
-            log.exception("reminder %s failed: unexpected error while sending", item.id)
+            log.exception("outbox row %s failed: unexpected error while sending", item.id)
             writer.add(_Outcome("failed", item.id, error="internal"))
             report.failed += 1
             return None
 
-        writer.add(_Outcome("sent", item.id, message_id=message.message_id, late=late))
+        ofs = tuple(m.of for m in messages)
+        self._delivered[item.dedupe_key] = (tuple(ids), ofs)
+        hook = None
+        if item.on_sent:
+            data = item.payload.get("hook")
+            sent = hooks.Sent(item.dedupe_key, chat_id, tuple(ids), ofs, dict(data) if data else {})
+            hook = (item.on_sent, sent)
+        keep_ids = len(ids) > 1 or item.kind == outbox.STATIC_KIND or hook is not None
+        writer.add(
+            _Outcome(
+                "sent",
+                item.id,
+                message_id=ids[-1] if ids else None,
+                late=late,
+                message_ids=tuple(ids) if keep_ids else None,
+                hook=hook,
+            )
+        )
         report.sent += 1
         if late:
             report.late += 1
-            log.info("reminder %s sent late (due %s)", item.id, item.due_at.isoformat())
+            log.info("outbox row %s sent late (due %s)", item.id, item.due_at.isoformat())
         return None
+
+    async def _send(
+        self, item: Claimed, message: Message, chat_id: int, language: str, repeat: bool
+    ) -> int:
+        """One Telegram call; returns the message id sent (or edited)."""
+        part = message.part
+        markup = _markup(part.keyboard)
+        if isinstance(part, Text):
+            text = reminder_texts.with_repeat_note(part.html, language) if repeat else part.html
+            sent = await self.bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                message_thread_id=item.thread_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_notification=part.silent or None,
+            )
+            return sent.message_id
+        if isinstance(part, Document):
+            data = part.data
+            if data is None and part.file_id is not None:
+                data = await asyncio.to_thread(self._file_data, part.file_id)
+            if data is None:
+                raise _FileMissing(part.filename)
+            caption = part.caption
+            if repeat:
+                caption = reminder_texts.with_repeat_note(caption, language)
+            sent = await self.bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(data, filename=part.filename),
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=item.thread_id,
+                reply_markup=markup,
+                disable_notification=part.silent or None,
+            )
+            return sent.message_id
+        assert isinstance(part, Edit)
+        message_id = part.message_id
+        if message_id is None:
+            message_id = await self._resolve(part)
+        try:
+            await self.bot.edit_message_text(
+                text=part.html,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "not modified" in text:
+                return message_id
+            if "not found" in text or "can't be edited" in text:
+                raise _TargetGone from exc
+            raise
+        return message_id
+
+    async def _resolve(self, edit: Edit) -> int:
+        """The message id an edit addresses: the target row's message for the given part."""
+        assert edit.target is not None
+        known = self._delivered.get(edit.target)
+        if known is None:
+            found = await asyncio.to_thread(self._delivery_of, edit.target)
+            if found is None:
+                raise _TargetGone
+            if found.state in (repo.ReminderState.PENDING, repo.ReminderState.CLAIMED):
+                now = self.services.now()
+                until = max(found.next_attempt_at or now, now) + _TARGET_WAIT
+                raise _TargetNotReady(until)
+            if found.state != repo.ReminderState.SENT or not found.message_ids:
+                raise _TargetGone
+            raw = found.payload.get("parts")
+            ofs = (
+                tuple(int(p.get("of", i)) for i, p in enumerate(raw))
+                if isinstance(raw, list) and len(raw) == len(found.message_ids)
+                else tuple(range(len(found.message_ids)))
+            )
+            known = (found.message_ids, ofs)
+        ids, ofs = known
+        if edit.part < 0:
+            return ids[-1]
+        matching = [m for m, of in zip(ids, ofs, strict=False) if of == edit.part]
+        if not matching:
+            raise _TargetGone
+        return matching[-1]
+
+    def _delivery_of(self, key: str) -> repo.Delivery | None:
+        with transaction(self.services.session_factory) as session:
+            return repo.delivery_of(session, key)
+
+    def _file_data(self, file_id: int) -> bytes | None:
+        with transaction(self.services.session_factory) as session:
+            return repo.file_data(session, file_id)
 
     def _retry_later(
         self,
         item: Claimed,
-        exc: TelegramError,
+        code: str,
         now: datetime,
         writer: _OutcomeWriter,
         report: DispatchReport,
+        *,
+        repeat: bool = False,
     ) -> None:
-        code = "network" if isinstance(exc, NetworkError) else type(exc).__name__.lower()
-        if item.attempts >= self.max_attempts:
-            log.error("reminder %s failed after %d attempts (%s)", item.id, item.attempts, code)
+        limit = item.max_attempts or self.max_attempts
+        if item.attempts >= limit:
+            log.error("outbox row %s failed after %d attempts (%s)", item.id, item.attempts, code)
             writer.add(_Outcome("failed", item.id, error=code))
             report.failed += 1
             return
-        delay = min(self.backoff_cap, self.backoff_base * (2 ** max(item.attempts - 1, 0)))
-        log.warning("reminder %s: %s, retrying in %s", item.id, code, delay)
-        writer.add(_Outcome("retry", item.id, after=now + delay, error=code))
+        urgent = item.priority >= outbox.NOW
+        base = self.urgent_backoff_base if urgent else self.backoff_base
+        cap = self.urgent_backoff_cap if urgent else self.backoff_cap
+        delay = min(cap, base * (2 ** max(item.attempts - 1, 0)))
+        log.warning("outbox row %s: %s, retrying in %s", item.id, code, delay)
+        writer.add(_Outcome("retry", item.id, after=now + delay, error=code, repeat=repeat))
         report.retried += 1
 
     def _grace(self, item: Claimed) -> timedelta:
@@ -488,16 +787,32 @@ class ReminderDispatcher:
     def _apply_outcomes(self, outcomes: Sequence[_Outcome]) -> None:
         now = self.services.now()
         mine = self.instance
-        # "sent" is recorded whatever else happened to the row, so all of them go first, in one
-        # executemany; the rest keep their order (a chat's pause or move before its later rows).
-        sent = [(o.reminder_id, o.message_id, o.late) for o in outcomes if o.action == "sent"]
+        # "sent" is recorded whatever else happened to the row, so all of them go first (the
+        # plain ones in one statement); the rest keep their order (a chat's pause or move
+        # before its later rows).
+        plain = [
+            (o.reminder_id, o.message_id, o.late)
+            for o in outcomes
+            if o.action == "sent" and o.message_ids is None
+        ]
         with transaction(self.services.session_factory) as session:
-            repo.mark_sent_many(session, sent, now=now)  # type: ignore[arg-type]
+            repo.mark_sent_many(session, plain, now=now)  # type: ignore[arg-type]
             for o in outcomes:
                 rid = o.reminder_id
                 if o.action == "sent":
-                    continue
-                if o.action == "uncertain":
+                    if o.message_ids is not None:
+                        assert rid is not None
+                        repo.mark_sent_parts(
+                            session, rid, now=now, message_ids=o.message_ids, late=o.late
+                        )
+                    if o.hook is not None:
+                        hooks.run(session, o.hook[0], o.hook[1])
+                elif o.action == "progress":
+                    assert rid is not None and o.message_ids is not None
+                    repo.record_progress(
+                        session, rid, now=now, message_ids=o.message_ids, instance=mine
+                    )
+                elif o.action == "uncertain":
                     assert rid is not None
                     repo.mark_uncertain(session, rid, now=now, error=o.error or "", instance=mine)
                 elif o.action == "failed":
@@ -516,6 +831,7 @@ class ReminderDispatcher:
                         error=o.error,
                         instance=mine,
                         count_attempt=o.action == "retry",
+                        repeat=o.repeat,
                     )
                 elif o.action == "defer_chat":
                     assert o.chat_id is not None and o.after is not None
@@ -539,20 +855,48 @@ class ReminderDispatcher:
 
     def attach(self, job_queue: Any) -> None:
         self._job_queue = job_queue
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # set by the first run
 
     async def wake(self) -> None:
         """Something was scheduled: make sure a run happens by its due time."""
+        self._loop = asyncio.get_running_loop()
         next_due = await asyncio.to_thread(self._next_due_at)
         self._arrange_wake(next_due, min_delay=0.0)
 
+    def kick(self) -> None:
+        """A commit queued a row due now: run at once (from any thread; see delivery.outbox).
+        A run in progress claims the urgent rows without waiting for its chats to drain."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not running yet: the first run finds the row
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._kick_now()
+        else:
+            loop.call_soon_threadsafe(self._kick_now)
+
+    def _kick_now(self) -> None:
+        if self._run_lock.locked():
+            self._again = True
+            self._urgent.set()
+        else:
+            self._spawn(self._tick())
+
     async def _tick(self, _context: Any = None) -> None:
+        self._loop = asyncio.get_running_loop()
         if self._run_lock.locked():
             self._again = True  # the running dispatch claims once more before it stops
             return
         try:
             report = await self.run_once()
         except Exception:
-            log.exception("reminder dispatch failed; the next run tries again")
+            log.exception("outbox dispatch failed; the next run tries again")
             return
         self._arrange_wake(report.next_due_at, min_delay=1.0)
 
@@ -588,32 +932,33 @@ class ReminderDispatcher:
         task.add_done_callback(self._tasks.discard)
 
 
-# -- what a send tells the chat loop --------------------------------------------------------
+# -- helpers ----------------------------------------------------------------------------------
 
 
-class _Stop:
-    pass
+async def _first(*events: asyncio.Event) -> None:
+    """Until any of the events is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
-@dataclass(frozen=True)
-class _Migrated(_Stop):
-    new_chat_id: int
-
-
-class _Paused(_Stop):
-    pass
-
-
-@dataclass(frozen=True)
-class _Wait(_Stop):
-    until: datetime
-
-
-def _by_chat(batch: Sequence[Claimed]) -> dict[int, list[Claimed]]:
-    grouped: dict[int, list[Claimed]] = {}
-    for item in batch:
-        grouped.setdefault(item.chat_id, []).append(item)
-    return grouped
+def _markup(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url is not None
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
 
 
 def _retry_after(exc: RetryAfter) -> timedelta:

@@ -1,19 +1,51 @@
-"""Reminders as rows: one per occurrence, claimed with a lease, each outcome recorded.
+"""The outbox as rows: one per message (a reminder occurrence, or a recorded fact's message),
+claimed with a lease, each outcome recorded.
 
-The database, not the scheduler, says what is due: a reminder survives restarts because it is a
+The database, not the scheduler, says what is due: a message survives restarts because it is a
 row, and the unique `dedupe_key` keeps an occurrence from being scheduled (or sent) twice. All
-functions take a Session and flush; the caller owns the transaction.
+functions take a Session and flush; the caller owns the transaction. The table keeps its first
+name, `reminder`; `delivery.outbox` is the API for queueing fact-bearing messages in it.
+
+Columns beyond a plain reminder (migration 0008):
+- `priority`: claimed first, and sent first within a chat (a reply to someone who just acted
+  does not wait behind a reminder burst); reminders are 0.
+- `coalesce_key`: queueing a row with a coalesce key cancels the open rows with the same key
+  (an edit of the kallelse supersedes the edit still waiting).
+- `progress` / `sent_message_ids`: a row may be several Telegram messages (long text, files,
+  buttons on the last); each message's id is recorded as it goes, so a retry resumes after the
+  last one delivered.
+- `possible_repeat`: the next send may repeat one that already reached the chat (a crashed
+  process's lease ran out, or a fact message's send timed out); it is marked so in the chat.
+- `on_timeout`: "uncertain" (reminders: a timed-out send is never resent blindly) or "resend"
+  (fact messages: resent, marked as a possible repeat, rather than lost).
+- `max_attempts`: retries before the row fails (None: the dispatcher's default).
+- `on_sent`: a hook (registered in `delivery.hooks`) run in the outcome transaction, e.g. to
+  store the kallelse's message id on the meeting.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, and_, case, func, or_, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    and_,
+    case,
+    func,
+    or_,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -72,6 +104,33 @@ class Reminder(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=64)  # a short code, never content
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    priority: int = 0
+    coalesce_key: str | None = Field(
+        default=None, sa_column=Column(String(255), nullable=True, index=True)
+    )
+    progress: int = 0
+    sent_message_ids: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    possible_repeat: bool = False
+    on_timeout: str = Field(default="uncertain", max_length=16)
+    max_attempts: int | None = None
+    on_sent: str | None = Field(default=None, max_length=64)
+
+
+class OutboxFile(SQLModel, table=True):
+    """The bytes of a document queued in the outbox, stored in the transaction that queues it.
+
+    A document's row references its file; the bytes sent are these bytes, so a caller that must
+    archive what was sent (a locked protokoll) keeps the file id and reads the same bytes back."""
+
+    __tablename__ = "outbox_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(max_length=255)
+    mime_type: str | None = Field(default=None, max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 @dataclass(frozen=True)
@@ -90,6 +149,11 @@ class ReminderSpec:
     grace_seconds: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     language: str | None = None
+    priority: int = 0
+    coalesce_key: str | None = None
+    on_timeout: str = "uncertain"
+    max_attempts: int | None = None
+    on_sent: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {
@@ -104,6 +168,11 @@ class ReminderSpec:
             "grace_seconds": self.grace_seconds,
             "payload": dict(self.payload),
             "language": self.language,
+            "priority": self.priority,
+            "coalesce_key": self.coalesce_key,
+            "on_timeout": self.on_timeout,
+            "max_attempts": self.max_attempts,
+            "on_sent": self.on_sent,
         }
 
 
@@ -182,6 +251,8 @@ def schedule(session: Session, specs: Sequence[ReminderSpec], *, now: datetime) 
                     "state": state.value,
                     "attempts": 0,
                     "late": False,
+                    "progress": 0,
+                    "possible_repeat": False,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -283,17 +354,30 @@ def _due_condition(now: datetime) -> Any:
 
 
 def claim_due(
-    session: Session, *, now: datetime, instance: str, lease_seconds: float, limit: int
+    session: Session,
+    *,
+    now: datetime,
+    instance: str,
+    lease_seconds: float,
+    limit: int,
+    min_priority: int | None = None,
 ) -> list[Reminder]:
-    """Take up to `limit` due rows (and rows whose claimer's lease ran out), oldest first.
+    """Take up to `limit` due rows (and rows whose claimer's lease ran out), highest priority
+    first, then oldest first. `min_priority`: only rows at least that urgent.
+
+    A row taken over after its claimer's lease ran out may have been sent by the claimer just
+    before it died: it is marked `possible_repeat`, and the chat sees the mark on the resend.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED lets several instances claim side by side without
     taking the same row. SQLite has no row locks; its BEGIN IMMEDIATE transaction is the lock.
     """
+    condition = _due_condition(now)
+    if min_priority is not None:
+        condition = and_(condition, col(Reminder.priority) >= min_priority)
     due = (
         select(Reminder.id)
-        .where(_due_condition(now))
-        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .where(condition)
+        .order_by(col(Reminder.priority).desc(), col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -307,13 +391,17 @@ def claim_due(
             claimed_by=instance,
             lease_until=now + timedelta(seconds=lease_seconds),
             attempts=col(Reminder.attempts) + 1,
+            possible_repeat=case(
+                (col(Reminder.state) == ReminderState.CLAIMED, true()),
+                else_=col(Reminder.possible_repeat),
+            ),
             updated_at=now,
         )
         .returning(Reminder)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     rows = list(session.scalars(stmt).all())
-    rows.sort(key=lambda r: (r.due_at, r.id or 0))
+    rows.sort(key=lambda r: (-r.priority, r.due_at, r.id or 0))
     return rows
 
 
@@ -343,6 +431,53 @@ def mark_sent(
         lease_until=None,
         next_attempt_at=None,
         last_error=None,
+        possible_repeat=False,
+        updated_at=now,
+    )
+
+
+def mark_sent_parts(
+    session: Session,
+    reminder_id: int,
+    *,
+    now: datetime,
+    message_ids: Sequence[int],
+    late: bool,
+) -> int:
+    """A row of several messages (or one whose ids an edit may need) delivered in full."""
+    return _update(
+        session,
+        col(Reminder.id) == reminder_id,
+        state=ReminderState.SENT,
+        sent_at=now,
+        message_id=message_ids[-1] if message_ids else None,
+        sent_message_ids=list(message_ids),
+        progress=len(message_ids),
+        late=late,
+        lease_until=None,
+        next_attempt_at=None,
+        last_error=None,
+        possible_repeat=False,
+        updated_at=now,
+    )
+
+
+def record_progress(
+    session: Session,
+    reminder_id: int,
+    *,
+    now: datetime,
+    message_ids: Sequence[int],
+    instance: str | None = None,
+) -> int:
+    """The first `len(message_ids)` messages of a row are delivered: a retry resumes after them,
+    and the next one is a fresh send (not a possible repeat)."""
+    return _update(
+        session,
+        _claimed_by(reminder_id, instance),
+        progress=len(message_ids),
+        sent_message_ids=list(message_ids),
+        possible_repeat=False,
         updated_at=now,
     )
 
@@ -366,6 +501,7 @@ def mark_sent_many(
             "lease_until": None,
             "next_attempt_at": None,
             "last_error": None,
+            "possible_repeat": False,
             "updated_at": now,
             "late": col(Reminder.id).in_(late_ids) if late_ids else False,
         }
@@ -423,9 +559,11 @@ def mark_retry(
     error: str | None = None,
     instance: str | None = None,
     count_attempt: bool = True,
+    repeat: bool = False,
 ) -> int:
     """Back to pending, not before `after`. `count_attempt=False` for a row that was never tried
-    (released unsent), so it does not use up its retries."""
+    (released unsent), so it does not use up its retries. `repeat`: the send just tried may have
+    reached the chat (a timeout), so the next one is marked as a possible repeat."""
     values: dict[str, Any] = {
         "state": ReminderState.PENDING,
         "next_attempt_at": after,
@@ -433,6 +571,8 @@ def mark_retry(
         "claimed_by": None,
         "updated_at": now,
     }
+    if repeat:
+        values["possible_repeat"] = True
     if error is not None:
         values["last_error"] = error[:64]
     if not count_attempt:
@@ -544,6 +684,57 @@ def _aware(value: Any) -> datetime:
     return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+def cancel_coalesced(session: Session, coalesce_key: str, *, now: datetime) -> int:
+    """A newer row supersedes the open rows with its coalesce key (not the one in flight)."""
+    return _update(
+        session,
+        and_(col(Reminder.coalesce_key) == coalesce_key, col(Reminder.state).in_(OPEN_STATES)),
+        state=ReminderState.CANCELLED,
+        last_error="superseded",
+        updated_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a row stands, as an edit addressing it (or a caller asking) needs to know."""
+
+    state: str
+    message_ids: tuple[int, ...]
+    payload: dict[str, Any]
+    next_attempt_at: datetime | None
+
+
+def delivery_of(session: Session, dedupe_key: str) -> Delivery | None:
+    row = get_by_key(session, dedupe_key)
+    if row is None:
+        return None
+    many = row.sent_message_ids
+    ids = tuple(many) if many else ((row.message_id,) if row.message_id is not None else ())
+    return Delivery(row.state, ids, dict(row.payload or {}), row.next_attempt_at)
+
+
+def store_file(
+    session: Session, filename: str, data: bytes, *, now: datetime, mime_type: str | None = None
+) -> int:
+    row = OutboxFile(
+        filename=filename[:255],
+        mime_type=mime_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def file_data(session: Session, file_id: int) -> bytes | None:
+    return session.exec(select(OutboxFile.data).where(OutboxFile.id == file_id)).first()
+
+
 def get(session: Session, reminder_id: int) -> Reminder | None:
     return session.get(Reminder, reminder_id)
 
@@ -559,27 +750,35 @@ def count_by_state(session: Session) -> dict[str, int]:
 
 __all__ = [
     "OPEN_STATES",
+    "Delivery",
+    "OutboxFile",
     "Reminder",
     "ReminderSpec",
     "ReminderState",
     "ScheduleResult",
+    "cancel_coalesced",
     "cancel_source",
     "claim_due",
     "count_by_state",
     "defer_chat",
+    "delivery_of",
+    "file_data",
     "get",
     "get_by_key",
     "mark_failed",
     "mark_retry",
     "mark_sent",
     "mark_sent_many",
+    "mark_sent_parts",
     "mark_skipped",
     "mark_uncertain",
     "move_chat",
     "next_due_at",
     "pause_chat",
     "pause_row",
+    "record_progress",
     "replace_for_source",
     "resume_chat",
     "schedule",
+    "store_file",
 ]
