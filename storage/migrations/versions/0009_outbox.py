@@ -1,8 +1,8 @@
 """outbox: the reminder table carries every fact-bearing message (priority, multi-part progress,
 possible repeats, coalesced edits, on-sent hooks); documents' bytes in outbox_file
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
