@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import SettingsError, load_settings
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("action", choices=["add", "remove"])
     admin.add_argument("diarienummer")
     admin.add_argument("telegram_user_id", type=int)
+    demo_cmd = sub.add_parser(
+        "demo", help="try the bot in the terminal against a local fake Telegram (no token)"
+    )
+    demo_cmd.add_argument(
+        "--at",
+        type=_instant,
+        help="start the demo's clock at this time (e.g. 2026-12-03T09:00, Stockholm time)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        # Needs no settings: a broken .env must not keep anyone from trying the bot.
+        from bot.demo import main as demo
+
+        return demo(args.at)
 
     try:
         settings = load_settings()

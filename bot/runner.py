@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -111,6 +112,7 @@ async def serve(
     clock: Clock = system_clock,
     stop: asyncio.Event | None = None,
     services: Runtime | None = None,
+    ready: Callable[[Any], None] | None = None,
 ) -> None:
     """Runs until `stop` is set (or SIGTERM/SIGINT). Raises StartupFailed or TokenRejected."""
     settings.require_token()
@@ -125,12 +127,17 @@ async def serve(
     try:
         if services is None:
             services = await open_database(settings, clock, stop)
-        await _serve(settings, services, stop)
+        await _serve(settings, services, stop, ready)
     except Stopped:
         log.info("stopped while starting")
 
 
-async def _serve(settings: Settings, services: Runtime, stop: asyncio.Event) -> None:
+async def _serve(
+    settings: Settings,
+    services: Runtime,
+    stop: asyncio.Event,
+    ready: Callable[[Any], None] | None = None,
+) -> None:
     application = build_application(settings, services, updater=False)
 
     async def initialize() -> None:
@@ -184,6 +191,8 @@ async def _serve(settings: Settings, services: Runtime, stop: asyncio.Event) -> 
             )
             poller = DurablePoller(application.bot, services, on_stored=worker.wake)
             poll_task = asyncio.create_task(poller.run(), name="poller")
+        if ready is not None:
+            ready(application)
         waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
         if poll_task is not None:
             waiters.append(poll_task)

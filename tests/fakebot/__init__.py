@@ -1,31 +1,16 @@
-"""A strict fake Telegram Bot API server for end-to-end tests (see server.FakeTelegram)."""
+"""The strict fake Bot API server, which lives in the shipped package `fakeapi` (the demo runs on
+it). `tests.fakebot` and its submodules (`tests.fakebot.server`, `.html`, …) stay importable
+under their old names: they are the same module objects as `fakeapi`'s."""
 
-from tests.fakebot.methods import UploadedFile, scope_key
-from tests.fakebot.models import (
-    ANONYMOUS_ADMIN,
-    ANONYMOUS_ADMIN_ID,
-    BOT_ID,
-    BOT_USER,
-    BOT_USERNAME,
-    FakeChat,
-    FakeUser,
-    SentMessage,
-    Violation,
-)
-from tests.fakebot.server import DEFAULT_TOKEN, FakeTelegram
+import importlib
+import sys
 
-__all__ = [
-    "ANONYMOUS_ADMIN",
-    "ANONYMOUS_ADMIN_ID",
-    "BOT_ID",
-    "BOT_USER",
-    "BOT_USERNAME",
-    "DEFAULT_TOKEN",
-    "FakeChat",
-    "FakeTelegram",
-    "FakeUser",
-    "SentMessage",
-    "UploadedFile",
-    "Violation",
-    "scope_key",
-]
+import fakeapi
+from fakeapi import *  # noqa: F403
+from fakeapi import __all__  # noqa: F401
+
+for _name in ("html", "limits", "methods", "models", "schema", "server", "world"):
+    sys.modules[f"{__name__}.{_name}"] = importlib.import_module(f"fakeapi.{_name}")
+    setattr(sys.modules[__name__], _name, sys.modules[f"{__name__}.{_name}"])
+
+del fakeapi

@@ -1,4 +1,4 @@
-"""A strict fake Telegram Bot API server on 127.0.0.1 for end-to-end tests of the PTB bot."""
+"""A strict fake Telegram Bot API server on 127.0.0.1: the tests' and the demo's Telegram."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakebot.html import plain_text
-from tests.fakebot.limits import check_limits
-from tests.fakebot.methods import BotApi, UploadedFile
-from tests.fakebot.models import BOT_ID, Delay, FakeChat, FakeUser, Fault, SentMessage, Violation
-from tests.fakebot.schema import ApiError, Validator, decode_form_value
-from tests.fakebot.world import World
+from fakeapi.html import plain_text
+from fakeapi.limits import check_limits
+from fakeapi.methods import BotApi, UploadedFile
+from fakeapi.models import BOT_ID, Delay, FakeChat, FakeUser, Fault, SentMessage, Violation
+from fakeapi.schema import ApiError, Validator, decode_form_value
+from fakeapi.world import World
 
 DEFAULT_TOKEN = "123456:TEST-token"
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakebot.limits import visible
-from tests.fakebot.models import BOT_ID, BOT_USER, FakeChat, SentMessage
-from tests.fakebot.schema import ApiError, bad_request
-from tests.fakebot.world import StoredMessage, World
+from fakeapi.limits import visible
+from fakeapi.models import BOT_ID, BOT_USER, FakeChat, SentMessage
+from fakeapi.schema import ApiError, bad_request
+from fakeapi.world import StoredMessage, World
 
 _CHAT_FIELDS = ("chat_id", "from_chat_id")
 _NOT_MODIFIED = (

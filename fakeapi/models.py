@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakebot.html import plain_text
+from fakeapi.html import plain_text
 
 BOT_ID = 123456
 BOT_USERNAME = "iop_test_bot"

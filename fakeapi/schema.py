@@ -9,7 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_PATH = Path("/work/shared/telegram-bot-api/api.min.json")
+# A copy of the official schema (shared/telegram-bot-api/api.min.json) ships with the package, so
+# the demo runs on a fresh clone; tests/test_fakebot_package.py checks it is the same file.
+SCHEMA_PATH = Path(__file__).with_name("api.min.json")
 
 # The discriminator of a subtype is spelled in its first field's description.
 _CONSTANT = re.compile(r'(?:must be|always) "?([a-z_]+)"?')

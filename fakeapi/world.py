@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakebot.html import utf16_len
-from tests.fakebot.models import (
+from fakeapi.html import utf16_len
+from fakeapi.models import (
     ANONYMOUS_ADMIN,
     BOT_ID,
     BOT_USER,
@@ -19,7 +19,7 @@ from tests.fakebot.models import (
     FakeUser,
     SentMessage,
 )
-from tests.fakebot.schema import Schema, load_schema
+from fakeapi.schema import Schema, load_schema
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 _STATUS_TYPES = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.fakebot.html import HtmlError, parse_html, utf16_len
-from tests.fakebot.schema import bad_request
+from fakeapi.html import HtmlError, parse_html, utf16_len
+from fakeapi.schema import bad_request
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
