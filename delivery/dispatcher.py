@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -668,6 +668,11 @@ class ReminderDispatcher:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 disable_notification=part.silent or None,
+                reply_parameters=(
+                    ReplyParameters(part.reply_to, allow_sending_without_reply=True)
+                    if part.reply_to is not None
+                    else None
+                ),
             )
             return sent.message_id
         if isinstance(part, Document):

@@ -176,7 +176,7 @@ def _normalise(part: Part | str) -> Part:
     if board is part.keyboard:
         return part
     if isinstance(part, Text):
-        return Text(part.html, board, part.silent)
+        return Text(part.html, board, part.silent, part.reply_to)
     if isinstance(part, Document):
         return Document(
             part.filename,

@@ -47,10 +47,13 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
-def keyboard(rows: Sequence[Sequence[Button]] | Mapping[str, Any] | None) -> Keyboard | None:
-    """A keyboard from rows of Buttons, or from the Bot API's own JSON (`markup.to_dict()`)."""
+def keyboard(rows: Sequence[Sequence[Button]] | Mapping[str, Any] | Any | None) -> Keyboard | None:
+    """A keyboard from rows of Buttons, from the Bot API's own JSON, or from a PTB
+    `InlineKeyboardMarkup` (anything with `to_dict()`; delivery imports no views)."""
     if rows is None:
         return None
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict()
     if isinstance(rows, Mapping):
         found: list[tuple[Button, ...]] = []
         for row in rows.get("inline_keyboard", []):
@@ -95,11 +98,13 @@ def _keyboard_of(raw: Any) -> Keyboard | None:
 
 @dataclass(frozen=True)
 class Text:
-    """A message in Telegram HTML (user text escaped by the caller); split when long."""
+    """A message in Telegram HTML (user text escaped by the caller); split when long.
+    `reply_to`: a message id in the same chat it answers (sent anyway if that one is gone)."""
 
     html: str
     keyboard: Keyboard | None = None
     silent: bool = False
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -154,9 +159,13 @@ def expand(parts: Sequence[Part | str]) -> list[Message]:
                 raise ValueError("an empty text cannot be sent")
             for n, chunk in enumerate(chunks):
                 last = n == len(chunks) - 1
-                out.append(
-                    Message(Text(chunk, part.keyboard if last else None, part.silent), index)
+                piece = Text(
+                    chunk,
+                    part.keyboard if last else None,
+                    part.silent,
+                    part.reply_to if n == 0 else None,
                 )
+                out.append(Message(piece, index))
         elif isinstance(part, Document):
             if part.caption and visible_len(part.caption) > CAPTION_ROOM_LIMIT:
                 for chunk in split_html(part.caption, TEXT_LIMIT):
@@ -186,6 +195,8 @@ def message_to_json(message: Message) -> dict[str, Any]:
     part = message.part
     if isinstance(part, Text):
         out: dict[str, Any] = {"t": "text", "html": part.html}
+        if part.reply_to is not None:
+            out["reply_to"] = part.reply_to
     elif isinstance(part, Document):
         if part.file_id is None:
             raise ValueError("store a document's bytes before writing it as JSON")
@@ -215,7 +226,7 @@ def message_from_json(raw: Mapping[str, Any]) -> Message:
     silent = bool(raw.get("silent", False))
     part: Part
     if kind == "text":
-        part = Text(str(raw["html"]), board, silent)
+        part = Text(str(raw["html"]), board, silent, raw.get("reply_to"))
     elif kind == "doc":
         part = Document(
             str(raw["filename"]),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.common import wake_dispatcher
-from handlers.meetings import refresh_kallelse
+from handlers.meetings import queue_panel_edit
 from handlers.wrapper import BodyAct, in_body
 from services import escalations
 from views import escalation_reminders  # noqa: F401  (registers the escalation renderers)
@@ -42,8 +42,7 @@ def escalation_button(act: BodyAct) -> None:
         act.then(lambda: wake_dispatcher(act.context))
         if handled.published_meeting_id is not None:
             # A question delivered onto an already published meeting changes its kallelse.
-            meeting_id = handled.published_meeting_id
-            act.then(lambda: refresh_kallelse(act.context, meeting_id))
+            queue_panel_edit(act.session, handled.published_meeting_id, act.now)
     act.edit(view.outcome(handled.escalation, handled.proposer))
 
 

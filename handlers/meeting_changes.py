@@ -1,7 +1,8 @@
 """/flytta (move the next meeting) and /stall_in (cancel one), with their buttons.
 
-The sends that carry a recorded fact: `send_moved` and `send_cancelled` (the notice and the
-updated invitation), after the kallelse itself is edited in place.
+The messages that carry a recorded fact, queued in the outbox by the transaction that moves or
+cancels: `queue_moved` and `queue_cancelled` (the kallelse edited in place, then the notice and
+the updated invitation).
 Callback data:
   mf:<meeting>:<unix time>      the chosen reading of an ambiguous time for /flytta
   mx:<meeting>                  cancel this meeting
@@ -12,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import handlers.meeting_time as meeting_time
-from handlers.bot_context import BotContext
+from delivery import outbox
+from delivery.parts import Document, Text
 from handlers.common import esc
-from handlers.meetings import refresh_kallelse, send_ics, send_texts
+from handlers.meetings import invitation, queue_panel_edit
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_, language
 from services import kallelse as service
@@ -24,39 +26,43 @@ from views import kallelse as view
 from views.agenda import short_when
 
 
-async def send_moved(
-    context: BotContext, chat_id: int, thread_id: int | None, moved: service.Moved, now: datetime
-) -> None:
-    """The kallelse edited, then the notice and the updated invitation (same UID, higher
-    SEQUENCE)."""
+def queue_moved(act: BodyAct, moved: service.Moved) -> None:
+    """Queued with the move: the kallelse's panel edited, then the notice and the updated
+    invitation (same UID, higher SEQUENCE)."""
     k = moved.kallelse
+    assert k.meeting.id is not None
     with language(k.partnership.language):
         notice = view.moved_notice(k, moved.old_start)
-        data, name = view.ics(k, now=now)
+        data, name = view.ics(k, now=act.now)
         caption = view.moved_caption(k.body, k.meeting)
-    assert k.meeting.id is not None
-    await refresh_kallelse(context, k.meeting.id)
-    await send_texts(context, chat_id, thread_id, [notice])
-    await send_ics(context, chat_id, thread_id, data, name, caption)
+    _queue_change(act, k, "moved", notice, invitation(data, name, caption))
 
 
-async def send_cancelled(
-    context: BotContext,
-    chat_id: int,
-    thread_id: int | None,
-    cancelled: service.Cancelled,
-    now: datetime,
-) -> None:
-    """The kallelse marked cancelled, then the notice and the CANCEL invitation."""
+def queue_cancelled(act: BodyAct, cancelled: service.Cancelled) -> None:
+    """Queued with the cancellation: the kallelse marked cancelled (no buttons), then the notice
+    and the CANCEL invitation."""
     k = cancelled.kallelse
+    assert k.meeting.id is not None
     with language(k.partnership.language):
         notice = view.cancelled_notice(k)
-        data, name = view.ics(k, now=now)
+        data, name = view.ics(k, now=act.now)
         caption = view.cancelled_caption(k.body, k.meeting)
-    assert k.meeting.id is not None
-    await refresh_kallelse(context, k.meeting.id)
-    await send_texts(context, chat_id, thread_id, [notice])
-    await send_ics(context, chat_id, thread_id, data, name, caption)
+    _queue_change(act, k, "cancelled", notice, invitation(data, name, caption))
+
+
+def _queue_change(act: BodyAct, k: service.Kallelse, what: str, notice: str, ics: Document) -> None:
+    meeting_id = k.meeting.id
+    assert meeting_id is not None
+    queue_panel_edit(act.session, meeting_id, act.now)
+    outbox.send(
+        act.session,
+        key=service.change_key(meeting_id, what, k.meeting.sequence),
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=k.partnership.id,
+        parts=[Text(notice), ics],
+        now=act.now,
+    )
 
 
 # --- /flytta ------------------------------------------------------------------------------
@@ -97,12 +103,11 @@ def _move(act: BodyAct, meeting_id: int, when: datetime, command: meeting_time.W
     if act.query is not None:
         act.answer()
         act.edit(esc(short_when(when, act.zone)))
-    thread, now = act.thread, act.now
     if moved.kallelse.meeting.status != MeetingStatus.PUBLISHED:
-        text, keyboard = view.draft(moved.kallelse)
-        act.then(lambda: send_texts(act.context, act.chat.id, thread, [text], keyboard))
+        # A draft: the chair's own view, a plain reply.
+        act.reply(*view.draft(moved.kallelse))
         return
-    act.then(lambda: send_moved(act.context, act.chat.id, thread, moved, now))
+    queue_moved(act, moved)
 
 
 # --- /stall_in ----------------------------------------------------------------------------
@@ -122,5 +127,4 @@ def cancel_button(act: BodyAct) -> None:
     act.answer()
     act.edit(esc(view.cancelled_done(cancelled.kallelse.meeting, act.zone)))
     if cancelled.was_published:
-        thread, now = act.thread, act.now
-        act.then(lambda: send_cancelled(act.context, act.chat.id, thread, cancelled, now))
+        queue_cancelled(act, cancelled)

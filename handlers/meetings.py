@@ -3,7 +3,9 @@ kallelse kept up to date in place. Moving and cancelling: `handlers.meeting_chan
 
 Group-facing texts (the kallelse, notices, invitations) are written in the partnership's
 language; answers to one person (toasts, the chair's draft) in that person's language.
-The sends that carry a recorded fact: `send_kallelse` and `refresh_kallelse`.
+The messages that carry a recorded fact go through the durable outbox, queued in the transaction
+that records the fact: `queue_kallelse` (agenda, panel, invitation) and `queue_panel_edit` (the
+panel kept current).
 Callback data, all well under 64 bytes:
   rv:<meeting>:<y|n|m>          RSVP
   ma:<meeting>:<item>:<op>      draft agenda: s(elect) u(p) d(own) x (drop) r(estore) o(verview)
@@ -13,116 +15,84 @@ Callback data, all well under 64 bytes:
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
-from collections.abc import Sequence
+from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, InputFile, Message
+from sqlmodel import Session
 
 import handlers.meeting_time as meeting_time
+from delivery import outbox
+from delivery.parts import Document, Text
+from delivery.parts import keyboard as board
 from governance import agenda as rules
-from governance.textsplit import split_html, truncate_plain
-from handlers.bot_context import BotContext
-from handlers.common import edit_message, esc
+from governance.textsplit import truncate_plain
+from handlers.common import esc
 from handlers.wrapper import BAD_BUTTON, BodyAct, in_body
 from i18n import N_, _, language
 from services import kallelse as service
 from services import meetings
 from services.errors import Refusal
-from storage.db import transaction
 from storage.models import MeetingStatus
 from views import kallelse as view
 
-# Edits of one kallelse are made one at a time, each from the state read after taking the lock,
-# so the count shown is never older than the newest answer. A refresh that finds another one
-# already waiting leaves it to that one: a burst of presses gives few edits, not one per press
-# (Telegram allows about 20 requests a minute per group).
-# Kept per Application (bot_data): asyncio locks belong to one event loop.
-_LOCKS_KEY, _WAITING_KEY = "meetings.edit_locks", "meetings.edit_waiting"
+# --- the fact-bearing messages, queued in the transaction that records the fact ------------
 
 
-# --- sending ------------------------------------------------------------------------------
-
-
-async def send_texts(
-    context: BotContext,
-    chat_id: int,
-    thread_id: int | None,
-    texts: Sequence[str],
-    reply_markup: InlineKeyboardMarkup | None = None,
-) -> Message | None:
-    """Each text split safely; the keyboard goes on the very last message."""
-    chunks = [chunk for text in texts for chunk in split_html(text)]
-    sent: Message | None = None
-    for index, chunk in enumerate(chunks):
-        markup = reply_markup if index == len(chunks) - 1 else None
-        sent = await context.bot.send_message(
-            chat_id, chunk, message_thread_id=thread_id, reply_markup=markup
-        )
-    return sent
-
-
-async def send_ics(
-    context: BotContext, chat_id: int, thread_id: int | None, data: bytes, name: str, caption: str
-) -> None:
-    await context.bot.send_document(
-        chat_id,
-        InputFile(data, filename=name),
-        caption=esc(truncate_plain(caption, 900)),
-        message_thread_id=thread_id,
-    )
-
-
-async def send_kallelse(
-    context: BotContext,
-    chat_id: int,
-    thread_id: int | None,
-    k: service.Kallelse,
-    invitation: tuple[bytes, str, str],
-) -> None:
-    """The published kallelse: agenda, the panel with the RSVP buttons (its message id kept for
-    the edits), then the invitation."""
-    assert k.meeting.id is not None
+def queue_kallelse(act: BodyAct, k: service.Kallelse) -> None:
+    """The published kallelse, queued in the outbox by the publishing transaction: the agenda,
+    the panel with the answers and the RSVP buttons, then the invitation (.ics). The panel's
+    message id is recorded on the meeting when it is delivered (hook `meeting.kallelse`)."""
+    meeting_id = k.meeting.id
+    assert meeting_id is not None
     with language(k.partnership.language):
         before, panel = view.kallelse_parts(k)
-        keyboard = view.rsvp_keyboard(k.meeting.id)
-    sent = await send_texts(context, chat_id, thread_id, [*before, panel], keyboard)
-    if sent is not None:
-        with transaction(context.runtime.session_factory) as session:
-            meetings.set_kallelse_message(session, k.meeting.id, sent.message_id)
-    data, name, caption = invitation
-    await send_ics(context, chat_id, thread_id, data, name, caption)
-
-
-async def refresh_kallelse(context: BotContext, meeting_id: int) -> None:
-    """Edit the kallelse in place from the current state (answers, time, cancellation)."""
-    locks: defaultdict[int, asyncio.Lock] = context.bot_data.setdefault(
-        _LOCKS_KEY, defaultdict(asyncio.Lock)
+        keyboard = view.rsvp_keyboard(meeting_id)
+        data, name = view.ics(k, now=act.now)
+        caption = view.invitation_caption(k.body, k.meeting)
+    outbox.send(
+        act.session,
+        key=service.kallelse_key(meeting_id),
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=k.partnership.id,
+        parts=[
+            *(Text(text) for text in before),
+            Text(panel, keyboard=board(keyboard)),
+            invitation(data, name, caption),
+        ],
+        now=act.now,
+        on_sent=service.KALLELSE_SENT,
+        hook={"meeting_id": meeting_id, "panel_part": len(before)},
     )
-    waiting: set[int] = context.bot_data.setdefault(_WAITING_KEY, set())
-    if meeting_id in waiting:
+
+
+def invitation(data: bytes, name: str, caption: str) -> Document:
+    return Document(
+        name, data=data, caption=esc(truncate_plain(caption, 900)), mime_type="text/calendar"
+    )
+
+
+def queue_panel_edit(session: Session, meeting_id: int, now: datetime) -> None:
+    """The kallelse's panel edited to the current state (answers, time, agenda, cancellation),
+    queued in the transaction that changed it. Edits of one panel are coalesced: a burst of
+    presses gives few edits, each showing the state as committed."""
+    target = service.panel_target(session, meeting_id)
+    if target is None:
         return
-    waiting.add(meeting_id)
-    try:
-        await locks[meeting_id].acquire()
-    finally:
-        waiting.discard(meeting_id)
-    try:
-        with transaction(context.runtime.session_factory) as session:
-            found = service.panel_of(session, meeting_id)
-        if found is None:
-            return
-        k, chat_id, message_id = found
-        with language(k.partnership.language):
-            _before, panel = view.kallelse_parts(k)
-            markup = view.panel_keyboard(k.meeting)
-        await edit_message(context.bot, chat_id, message_id, panel, markup)
-    finally:
-        locks[meeting_id].release()
-
-
-def refresh_after(act: BodyAct, meeting_id: int) -> None:
-    act.then(lambda: refresh_kallelse(act.context, meeting_id))
+    k = target.kallelse
+    with language(k.partnership.language):
+        _before, panel = view.kallelse_parts(k)
+        markup = view.panel_keyboard(k.meeting)
+    outbox.edit(
+        session,
+        chat_id=target.chat_id,
+        target=target.key,
+        part=target.part,
+        message_id=target.message_id,
+        html=panel,
+        keyboard=board(markup),
+        now=now,
+        partnership_id=k.partnership.id,
+    )
 
 
 # --- /kallelse ----------------------------------------------------------------------------
@@ -199,14 +169,10 @@ def publish_button(act: BodyAct) -> None:
     k = service.publish(
         act.session, body=act.body, role=act.role, meeting_id=int(act.data[0]), now=act.now
     )
-    with language(k.partnership.language):
-        data, name = view.ics(k, now=act.now)
-        caption = view.invitation_caption(k.body, k.meeting)
     done = view.published()
     act.answer(done)
     act.edit(esc(done))
-    thread = act.thread
-    act.then(lambda: send_kallelse(act.context, act.chat.id, thread, k, (data, name, caption)))
+    queue_kallelse(act, k)
 
 
 # --- /punkt -------------------------------------------------------------------------------
@@ -226,7 +192,7 @@ def add_item(act: BodyAct) -> None:
     act.reply(view.item_added(added.item.title, added.meeting, act.zone))
     meeting = added.meeting
     if meeting is not None and meeting.status != MeetingStatus.DRAFT and meeting.id is not None:
-        refresh_after(act, meeting.id)
+        queue_panel_edit(act.session, meeting.id, act.now)
 
 
 # --- RSVP ---------------------------------------------------------------------------------
@@ -247,7 +213,7 @@ def rsvp_button(act: BodyAct) -> None:
     )
     act.answer(view.rsvp_answered(outcome.answer, changed=outcome.changed))
     if outcome.changed:
-        refresh_after(act, meeting_id)
+        queue_panel_edit(act.session, meeting_id, act.now)
 
 
 # --- /moten -------------------------------------------------------------------------------

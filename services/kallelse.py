@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from delivery import hooks, outbox
 from governance import agenda as rules
 from i18n import N_
 from services import actions
@@ -28,6 +29,26 @@ from storage.models import (
 
 PAST_SHOWN = 10
 CANCELLABLE_SHOWN = 10
+KALLELSE_SENT = "meeting.kallelse"  # the on-sent hook that keeps the panel's message id
+
+
+def kallelse_key(meeting_id: int) -> str:
+    """The outbox key of a meeting's published kallelse (agenda, panel, invitation)."""
+    return f"kallelse:{meeting_id}"
+
+
+def change_key(meeting_id: int, what: str, sequence: int) -> str:
+    """The outbox key of a notice about a published meeting: moved or cancelled, per version of
+    its invitation (the .ics SEQUENCE)."""
+    return f"kallelse:{meeting_id}:{what}:{sequence}"
+
+
+@hooks.on_sent(KALLELSE_SENT)
+def _kallelse_sent(session: Session, sent: hooks.Sent) -> None:
+    """Recorded with the kallelse's delivery: the panel's message id, for pinning and replies."""
+    message_id = sent.last_id_of(int(sent.data.get("panel_part", -1)))
+    if message_id is not None:
+        service.set_kallelse_message(session, int(sent.data["meeting_id"]), message_id)
 
 
 @dataclass(frozen=True)
@@ -239,12 +260,33 @@ def cancel(
     return Cancelled(kallelse_of(session, meeting), was_published)
 
 
-def panel_of(session: Session, meeting_id: int) -> tuple[Kallelse, int, int] | None:
-    """The published kallelse to edit in place: (kallelse, chat id, message id), or None where
-    no kallelse message was sent."""
-    meeting = repo.get_meeting(session, meeting_id)
-    if meeting is None or meeting.kallelse_message_id is None:
+@dataclass(frozen=True)
+class PanelTarget:
+    """Where a kallelse's panel is, for an edit: its outbox row (`key`, `part`) or, for a
+    kallelse sent before the outbox carried it, its message id."""
+
+    kallelse: Kallelse
+    chat_id: int
+    key: str | None
+    part: int
+    message_id: int | None
+
+
+def panel_target(session: Session, meeting_id: int) -> PanelTarget | None:
+    """The published (or cancelled) kallelse whose panel shows the current state, or None where
+    none was queued or sent. The meeting row is locked (PostgreSQL), so edits queued by
+    concurrent transactions are computed, and queued, in the order they commit."""
+    meeting = repo.get_meeting(session, meeting_id, lock=True)
+    if meeting is None or meeting.status == MeetingStatus.DRAFT:
+        return None
+    key = kallelse_key(meeting_id)
+    queued = outbox.delivery_of(session, key)
+    if queued is None and meeting.kallelse_message_id is None:
         return None
     k = kallelse_of(session, meeting)
-    assert k.body.chat_id is not None
-    return k, k.body.chat_id, meeting.kallelse_message_id
+    if k.body.chat_id is None:
+        return None
+    if queued is None:
+        return PanelTarget(k, k.body.chat_id, None, -1, meeting.kallelse_message_id)
+    part = int(queued.payload.get("hook", {}).get("panel_part", -1))
+    return PanelTarget(k, k.body.chat_id, key, part, None)

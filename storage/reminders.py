@@ -684,6 +684,20 @@ def _aware(value: Any) -> datetime:
     return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+def outstanding(session: Session, *, now: datetime, min_priority: int = 0) -> int:
+    """Rows at least `min_priority` urgent that are due now or being sent (tests wait on it)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                or_(_due_condition(now), col(Reminder.state) == ReminderState.CLAIMED),
+                col(Reminder.priority) >= min_priority,
+            )
+        ).one()
+    )
+
+
 def cancel_coalesced(session: Session, coalesce_key: str, *, now: datetime) -> int:
     """A newer row supersedes the open rows with its coalesce key (not the one in flight)."""
     return _update(

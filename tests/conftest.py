@@ -188,9 +188,28 @@ class Harness:
     processor: TrackingProcessor
 
     async def settle(self, update: dict[str, Any] | list[dict[str, Any]]) -> None:
-        """Wait until the bot has processed these injected updates (and sent its answers)."""
+        """Wait until the bot has processed these injected updates (and sent its answers, the
+        outbox's included)."""
         for item in update if isinstance(update, list) else [update]:
             await self.processor.wait_done(item["update_id"])
+        await self.fake.wait_until_idle()
+        await self.drain_outbox()
+
+    async def drain_outbox(self, limit: float = 10.0) -> None:
+        """Until the messages the bot queued (due now, by the test's clock) are sent."""
+        from delivery.outbox import NOW
+        from storage import reminders
+        from storage.db import transaction
+
+        def outstanding() -> int:
+            with transaction(self.services.session_factory) as session:
+                return reminders.outstanding(session, now=self.clock(), min_priority=NOW)
+
+        deadline = asyncio.get_running_loop().time() + limit
+        while await asyncio.to_thread(outstanding):
+            if asyncio.get_running_loop().time() > deadline:
+                return  # e.g. waiting for Telegram's retry_after: the test looks at the rows
+            await asyncio.sleep(0.02)
         await self.fake.wait_until_idle()
 
 
