@@ -97,6 +97,7 @@ class Claimed:
     on_timeout: str = "uncertain"
     max_attempts: int | None = None
     on_sent: str | None = None
+    coalesce_key: str | None = None
 
     @classmethod
     def of(cls, row: repo.Reminder) -> Claimed:
@@ -121,6 +122,7 @@ class Claimed:
             on_timeout=row.on_timeout,
             max_attempts=row.max_attempts,
             on_sent=row.on_sent,
+            coalesce_key=row.coalesce_key,
         )
 
 
@@ -425,12 +427,39 @@ class ReminderDispatcher:
                 continue
             self._inflight += 1
             queue = self._queues.setdefault(item.chat_id, [])
+            if item.coalesce_key is not None and self._coalesce(queue, item, writer, report):
+                continue
             heapq.heappush(queue, ((-item.priority, item.due_at, item.id), item))
             if item.chat_id not in self._workers:
                 self._idle.clear()
                 self._workers[item.chat_id] = asyncio.create_task(
                     self._chat_worker(item.chat_id, writer, report)
                 )
+
+    def _coalesce(
+        self,
+        queue: list[tuple[tuple[int, datetime, int], Claimed]],
+        item: Claimed,
+        writer: _OutcomeWriter,
+        report: DispatchReport,
+    ) -> bool:
+        """Of the rows waiting in a chat's queue with one coalesce key (edits of one message),
+        only the newest is sent. True if `item` itself is superseded."""
+        same = [entry for entry in queue if entry[1].coalesce_key == item.coalesce_key]
+        if not same:
+            return False
+        newest = max([item, *(entry[1] for entry in same)], key=lambda c: c.id)
+        dropped = [entry[1] for entry in same if entry[1] is not newest]
+        if item is not newest:
+            dropped.append(item)
+        kept = [entry for entry in queue if entry[1] not in dropped]
+        queue[:] = kept
+        heapq.heapify(queue)
+        for old in dropped:
+            writer.add(_Outcome("skipped", old.id, error="superseded"))
+            report.skipped += 1
+            self._done_one()
+        return item is not newest
 
     def _hold(
         self, item: Claimed, hold: _Stop, writer: _OutcomeWriter, report: DispatchReport

@@ -113,6 +113,7 @@ __all__ = [
     "edit",
     "enqueue",
     "file_data",
+    "files_of",
     "register_waker",
     "send",
     "store_file",
@@ -161,6 +162,18 @@ def store_file(
 
 def file_data(session: Session, file_id: int) -> bytes | None:
     return repo.file_data(session, file_id)
+
+
+def files_of(session: Session, key: str) -> list[tuple[str, int]]:
+    """The documents of row `key` as (file name, file id): read them with `file_data`."""
+    found = repo.delivery_of(session, key)
+    if found is None:
+        return []
+    return [
+        (str(part["filename"]), int(part["file"]))
+        for part in found.payload.get("parts", [])
+        if part.get("t") == "doc"
+    ]
 
 
 def delivery_of(session: Session, key: str) -> repo.Delivery | None:

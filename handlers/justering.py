@@ -1,17 +1,20 @@
 """Closing the meeting and the justering of its minutes: /motesslut, /utkast, /tillagg, the
 Justera / Request a change buttons, /andring and a plain reply giving the reason.
 
-The two sends that carry a recorded fact are `send_protokoll_files` (the draft or amendment in
-chat, PDF, DOCX and the justering buttons) and `send_final_protokoll` (the locked minutes).
+The two posts that carry a recorded fact go through the durable outbox, queued in the
+transaction that records the version: `queue_protokoll` (the draft or amendment in chat, PDF,
+DOCX and the justering buttons, built when sent) and `queue_final_protokoll` (the locked
+minutes, whose PDF is stored as sent).
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from telegram import Chat, InputFile
+from telegram import Chat
 
-from handlers.bot_context import BotContext
+from delivery import outbox
+from delivery.parts import Document, Text
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_
 from services import justering, sitting
@@ -22,58 +25,59 @@ from services.roles import role_in_body
 from storage.models import ProtokollRecord
 from views import justering as view
 from views import minutes as minutes_view
-from views import protokoll as protokoll_view
+from views import protokoll_outbox
 from views.common import person_name
 
 
-async def send_protokoll_files(
-    context: BotContext,
-    chat_id: int,
-    thread_id: int | None,
-    record: ProtokollRecord,
-    lang: str,
-) -> None:
-    """The protokoll as chat messages, PDF and DOCX (drafts), then the justering buttons."""
-    bot = context.bot
+def queue_protokoll(act: BodyAct, record: ProtokollRecord) -> None:
+    """A version's post (in chat, PDF, DOCX, the justering buttons), queued in the transaction
+    that records the version; its files are built when it is sent."""
     p = service.model_of(record.content)
-    for chunk in protokoll_view.to_telegram_html(p, lang):
-        await bot.send_message(chat_id, chunk, message_thread_id=thread_id)
-    stem = view.file_stem(record, p)
-    await bot.send_document(
-        chat_id,
-        document=InputFile(protokoll_view.to_pdf(p, lang), filename=f"{stem}.pdf"),
-        message_thread_id=thread_id,
+    lang = minutes_view.doc_language(act.partnership)
+    outbox.enqueue(
+        act.session,
+        key=justering.post_key(act.session, record, act.now),
+        kind=protokoll_outbox.DRAFT_KIND,
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        payload=protokoll_outbox.draft_payload(record, p, lang),
+        language=lang,
+        now=act.now,
     )
-    if record.status != "final":
-        await bot.send_document(
-            chat_id,
-            document=InputFile(protokoll_view.to_docx(p, lang), filename=f"{stem}.docx"),
-            message_thread_id=thread_id,
-        )
-    text, keyboard = view.draft_for_justering(record, p)
-    await bot.send_message(chat_id, text, message_thread_id=thread_id, reply_markup=keyboard)
 
 
-async def send_final_protokoll(
-    context: BotContext, chat_id: int, thread_id: int | None, record: ProtokollRecord, lang: str
-) -> None:
-    """The locked minutes: their checksum, then the final PDF."""
+def queue_final_protokoll(act: BodyAct, record: ProtokollRecord) -> None:
+    """The locked minutes, queued in the locking transaction: the checksum, then the final PDF,
+    rendered now and stored, so the bytes sent are the bytes archived
+    (`outbox.files_of(session, justering.final_key(id))`)."""
+    assert record.id is not None
     p = service.model_of(record.content)
-    await context.bot.send_message(
-        chat_id, view.final_checksum(record), message_thread_id=thread_id
-    )
-    await context.bot.send_document(
-        chat_id,
-        document=InputFile(
-            protokoll_view.to_pdf(p, lang), filename=f"{view.file_stem(record, p)}.pdf"
-        ),
-        message_thread_id=thread_id,
+    lang = minutes_view.doc_language(act.partnership)
+    checksum, name, pdf = protokoll_outbox.final_parts(record, p, lang)
+    outbox.send(
+        act.session,
+        key=justering.final_key(record.id),
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        parts=[Text(checksum), Document(name, data=pdf, mime_type=protokoll_outbox.PDF)],
+        now=act.now,
     )
 
 
-def _post(act: BodyAct, record: ProtokollRecord) -> None:
-    lang, thread = minutes_view.doc_language(act.partnership), act.thread
-    act.then(lambda: send_protokoll_files(act.context, act.chat.id, thread, record, lang))
+def _announce(act: BodyAct, record: ProtokollRecord, text: str) -> None:
+    """A verdict told to the chat, queued with it (one per pressed button, however often the
+    update is seen)."""
+    outbox.send(
+        act.session,
+        key=f"protokoll:{record.id}:verdict:{act.update.update_id}",
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        parts=[text],
+        now=act.now,
+    )
 
 
 @in_body(admin=True)
@@ -94,7 +98,7 @@ def end_meeting(act: BodyAct) -> None:
         act.reply(*minutes_view.justerare_panel(closing.choice))
         return
     act.reply(view.closed())
-    _post(act, closing.record)
+    queue_protokoll(act, closing.record)
 
 
 @in_body(admin=True)
@@ -107,7 +111,7 @@ def regenerate(act: BodyAct) -> None:
         names=minutes_view.names_for(act.partnership),
         now=act.now,
     )
-    _post(act, record)
+    queue_protokoll(act, record)
 
 
 @in_body(admin=True)
@@ -121,7 +125,7 @@ def amend(act: BodyAct) -> None:
         title=view.amendment_title(act.partnership),
         now=act.now,
     )
-    _post(act, record)
+    queue_protokoll(act, record)
 
 
 @in_body(admin=True, data=rf"{view.JUSTERING}:(\d+):([ac])")
@@ -137,18 +141,17 @@ def justering_button(act: BodyAct) -> None:
         now=act.now,
     )
     assert act.role.person is not None
-    who, record, thread = person_name(act.role.person), outcome.record, act.thread
+    who, record = person_name(act.role.person), outcome.record
     if not approve:
         act.answer()
-        act.send(view.change_requested(who), thread=thread)
+        _announce(act, record, view.change_requested(who))
     elif not outcome.locked:
         act.answer(view.approved_waiting(outcome.waiting))
-        act.send(view.approved_by(who, record.version), thread=thread)
+        _announce(act, record, view.approved_by(who, record.version))
     else:
         act.answer(view.locked_toast())
         act.edit(view.locked(service.model_of(record.content)))
-        lang = minutes_view.doc_language(act.partnership)
-        act.then(lambda: send_final_protokoll(act.context, act.chat.id, thread, record, lang))
+        queue_final_protokoll(act, record)
 
 
 @in_body(admin=True)

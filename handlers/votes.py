@@ -6,8 +6,9 @@ message edited in place on every press. Closing at the deadline: a JobQueue job 
 deadline, a sweep at start-up and every few minutes, and a check on every press or command (the
 database decides, so a restart loses nothing).
 
-The sends that carry a recorded fact: `send_vote` (the vote message) and `send_closed` (the
-result edited in, and a note under it).
+The messages that carry a recorded fact go through the durable outbox, queued in the transaction
+that records it: the vote message (its id kept by an on-sent hook), each ballot's edit of it
+(coalesced), and `queue_closed` (the result edited in, and a note under it).
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
+from delivery import outbox
+from delivery.parts import Text
+from delivery.parts import keyboard as board
 from governance.reminder_times import local_instant
 from governance.timeparse import Ambiguous, Invalid, Parsed, parse_when
 from handlers.bot_context import BotContext
-from handlers.common import edit_message, reply
 from handlers.dates import date_error_text
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_, _, current_language
@@ -73,26 +76,46 @@ def _schedule_close(application: Application | None, svc: Runtime, vote: Vote) -
     application.job_queue.run_once(close_job, when=delay, data=vote.id, name=name)
 
 
-async def send_closed(bot: object, svc: Runtime, closed: votes.Closed) -> None:
-    """The result edited into the vote message, and a short note under it."""
-    with transaction(svc.session_factory) as session:
-        state = votes.state_by_id(session, closed.vote.id or 0)
+def queue_closed(session: Session, closed: votes.Closed, now: datetime) -> None:
+    """Queued in the closing transaction: the result edited into the vote message, and a short
+    note under it."""
+    vote_id = closed.vote.id
+    assert vote_id is not None
+    state = votes.state_by_id(session, vote_id)
     assert state is not None
     body, vote, language = state.body, state.vote, state.partnership.language
-    if vote.message_id is not None and body.chat_id is not None:
-        await edit_message(bot, body.chat_id, vote.message_id, *view.panel(state))
     if body.chat_id is None:
         return
-    try:
-        await bot.send_message(  # type: ignore[attr-defined]
-            body.chat_id,
-            view.closed_note(closed, language),
-            message_thread_id=body.thread_id,
-            reply_to_message_id=closed.vote.message_id,
-            allow_sending_without_reply=True,
-        )
-    except TelegramError as exc:
-        log.warning("could not announce vote %s: %s", closed.vote.id, type(exc).__name__)
+    _queue_panel_edit(session, state, now)
+    outbox.send(
+        session,
+        key=votes.closed_key(vote_id),
+        chat_id=body.chat_id,
+        thread_id=body.thread_id,
+        partnership_id=state.partnership.id,
+        parts=[Text(view.closed_note(closed, language), reply_to=vote.message_id)],
+        now=now,
+    )
+
+
+def _queue_panel_edit(session: Session, state: votes.VoteState, now: datetime) -> None:
+    """The vote message edited to the state now (coalesced with edits still waiting)."""
+    target = votes.message_target(session, state.vote)
+    if target is None or state.body.chat_id is None:
+        return
+    key, message_id = target
+    text, markup = view.panel(state)
+    outbox.edit(
+        session,
+        chat_id=state.body.chat_id,
+        target=key,
+        part=0,
+        message_id=message_id,
+        html=text,
+        keyboard=board(markup),
+        now=now,
+        partnership_id=state.partnership.id,
+    )
 
 
 async def close_due(bot: object, svc: Runtime, vote_ids: list[int] | None = None) -> int:
@@ -105,7 +128,10 @@ async def close_due(bot: object, svc: Runtime, vote_ids: list[int] | None = None
 
     def settle(vote_id: int) -> votes.Closed | None:
         with transaction(svc.session_factory) as session:
-            return votes.settle_overdue_by_id(session, vote_id, now=now, wording_for=_wording)
+            closed = votes.settle_overdue_by_id(session, vote_id, now=now, wording_for=_wording)
+            if closed is not None:
+                queue_closed(session, closed, now)
+            return closed
 
     # Jobs run beside update handlers on the event loop: their database work goes to a thread,
     # so waiting for SQLite's write lock never blocks the loop the lock holder needs.
@@ -117,7 +143,6 @@ async def close_due(bot: object, svc: Runtime, vote_ids: list[int] | None = None
         closed = await asyncio.to_thread(settle, vote_id)
         if closed is not None:
             count += 1
-            await send_closed(bot, svc, closed)
     return count
 
 
@@ -143,20 +168,6 @@ async def sweep(context: BotContext) -> None:
 # --- commands and buttons -------------------------------------------------------------------
 
 
-async def send_vote(context: BotContext, update: Update, state: votes.VoteState) -> None:
-    """The vote message; its id is kept for the edits, and its closing job scheduled."""
-    text, markup = view.panel(state)
-    sent = await reply(update, text, reply_markup=markup)
-    if sent is None:
-        return
-    vote = state.vote
-    assert vote.id is not None
-    with transaction(context.runtime.session_factory) as session:
-        votes.set_message(session, vote.id, sent.message_id)
-    vote.message_id = sent.message_id
-    _schedule_close(context.application, context.runtime, vote)
-
-
 @in_body()
 def open_vote(act: BodyAct) -> None:
     """/omrostning <question> | <deadline>: the chair opens a vote."""
@@ -166,7 +177,21 @@ def open_vote(act: BodyAct) -> None:
     vote = votes.open_vote(act.session, body=act.body, role=act.role, question=question,
                            closes_at=closes_at, now=act.now)  # fmt: skip
     state = votes.state_of(act.session, vote)
-    act.then(lambda: send_vote(act.context, act.update, state))
+    assert vote.id is not None
+    text, markup = view.panel(state)
+    outbox.send(
+        act.session,
+        key=votes.vote_key(vote.id),
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        parts=[Text(text, keyboard=board(markup))],
+        now=act.now,
+        on_sent=votes.VOTE_SENT,
+        hook={"vote_id": vote.id},
+    )
+    # Its closing job; the sweep and the first touch are the backstops.
+    act.then(lambda: _after_open(act.context, vote))
 
 
 @in_body(data=rf"{view.PREFIX}:(\d+):([{''.join(votes.CHOICES)}])")
@@ -176,11 +201,7 @@ def _press(act: BodyAct) -> None:
     name = vote_texts.choice_name(cast.choice, current_language())
     if cast.changed:
         act.answer(_("Your vote: {choice}").format(choice=name))
-        vote, state = cast.vote, votes.state_of(act.session, cast.vote)
-        if vote.message_id is not None and act.body.chat_id is not None:
-            chat_id, message_id = act.body.chat_id, vote.message_id
-            text, markup = view.panel(state)
-            act.then(lambda: edit_message(act.context.bot, chat_id, message_id, text, markup))
+        _queue_panel_edit(act.session, votes.state_of(act.session, cast.vote), act.now)
     else:
         act.answer(_("Your vote is already {choice}.").format(choice=name))
 
@@ -200,7 +221,11 @@ def _close(act: BodyAct) -> None:
                               now=act.now, wording=_wording(act.partnership))  # fmt: skip
     if query is not None:
         act.answer(_("The vote is closed."))
-    act.then(lambda: send_closed(act.context.bot, act.runtime, closed))
+    queue_closed(act.session, closed, act.now)
+
+
+async def _after_open(context: BotContext, vote: Vote) -> None:
+    _schedule_close(context.application, context.runtime, vote)
 
 
 async def vote_button(update: Update, context: BotContext) -> None:

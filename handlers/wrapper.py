@@ -21,7 +21,9 @@ For one update, in this order:
    user's language (an alert on a button). A refusal that says so (`Refusal.keep`, e.g. an
    audited attempt to change locked minutes) commits what the transaction recorded first;
 5. after the commit the queued answers go out in order, and the reminder dispatcher is woken when
-   the work published a domain event that asks for it (`services.events`).
+   the work published a domain event that asks for it (`services.events`). An answer that fails
+   then (429, a timeout) is logged, never reported as "nothing was changed": the work is
+   recorded, and what it must tell the chat it queued in the outbox (`delivery.outbox`).
 
 One transaction per update (issue 16): today the pre-handlers in `handlers/context.py` each take
 their own short transaction before this one – `handle_once` claims the update id,
@@ -258,7 +260,16 @@ async def _run(
         return
     assert act is not None
     for after in act._after:
-        await after()
+        try:
+            await after()
+        except Exception as exc:
+            # Committed: an answer that fails now must not reach the error handler, whose
+            # "nothing was changed" would be false. What the work recorded is delivered by the
+            # outbox; a lost toast or reply is only logged.
+            log.warning(
+                "an answer after the commit failed (%s); what was recorded stands",
+                type(exc).__name__,
+            )
     if any(getattr(event, "wakes_dispatcher", False) for event in published):
         await wake_dispatcher(context)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from delivery import outbox
 from governance import protokoll as doc
 from i18n import N_
 from services.errors import Refusal
@@ -36,6 +37,31 @@ __all__ = [
 ]
 
 CHAIR, JUSTERARE = "chair", "justerare"
+_ON_ITS_WAY = ("pending", "claimed", "paused")
+_UNDELIVERED = ("failed", "uncertain", "skipped", "cancelled")
+
+
+def draft_key(protokoll_id: int) -> str:
+    """The outbox key of a protokoll version's post (chat text, PDF, DOCX, justering buttons)."""
+    return f"protokoll:{protokoll_id}"
+
+
+def final_key(protokoll_id: int) -> str:
+    """The outbox key of the locked protokoll's post; its PDF is the archived file."""
+    return f"protokoll:{protokoll_id}:final"
+
+
+def post_key(session: Session, record: ProtokollRecord, now: datetime) -> str:
+    """The key to queue a version's post under: its own, or a fresh one when that post never
+    reached the chat (/utkast with nothing changed posts it again)."""
+    assert record.id is not None
+    key = draft_key(record.id)
+    sent = outbox.delivery_of(session, key)
+    if sent is not None and sent.state in _UNDELIVERED:
+        key = f"{key}:again:{int(now.timestamp())}"
+    return key
+
+
 APPROVE, CHANGE = "approve", "change"
 
 
@@ -96,7 +122,8 @@ def current_draft(session: Session, body: Body) -> tuple[Meeting, ProtokollRecor
 def regenerate(
     session: Session, *, body: Body, role: Role, names: Names, now: datetime
 ) -> tuple[Meeting, ProtokollRecord]:
-    """/utkast: a new draft version after corrections (chair)."""
+    """/utkast: a new draft version after corrections (chair). With nothing changed, the current
+    version comes back when its post never reached the chat (to be posted again)."""
     if not (role.is_chair or role.is_administrator):
         raise Refusal(N_("Only the chair can make a new draft of the minutes."))
     found = current_draft(session, body)
@@ -107,6 +134,19 @@ def regenerate(
         raise Refusal(N_("An amendment is waiting for justering; add to it with /tillagg."))
     p = build_protokoll(session, meeting, names)
     if doc.content_hash(p) == previous.content_hash:
+        # Never "nothing changed" about a draft the chat has not got: it is on its way, or
+        # (its delivery failed for good) it is posted again.
+        assert previous.id is not None
+        sent = outbox.delivery_of(session, draft_key(previous.id))
+        if sent is not None and sent.state in _ON_ITS_WAY:
+            raise Refusal(
+                N_(
+                    "Draft version {version} is recorded and on its way to this chat; it arrives as soon as Telegram lets the bot send it."
+                ),
+                version=previous.version,
+            )
+        if sent is not None and sent.state in _UNDELIVERED:
+            return meeting, previous
         raise Refusal(
             N_("Nothing has changed since draft version {version}."), version=previous.version
         )
@@ -312,4 +352,4 @@ def verify_record(record: ProtokollRecord) -> bool:
     return doc.verify(p) and doc.content_hash(p) == record.content_hash
 
 
-__all__ += ["APPROVE", "CHANGE", "awaiting_reason"]
+__all__ += ["APPROVE", "CHANGE", "awaiting_reason", "draft_key", "final_key", "post_key"]

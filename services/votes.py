@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from delivery import hooks, outbox
 from governance import voting
 from governance.partnership_schema import Voting
 from i18n import N_, pick_language
@@ -59,18 +60,22 @@ __all__ = [
     "CHOICES",
     "KIND_REMINDER",
     "MAX_QUESTION_CHARS",
+    "VOTE_SENT",
     "Cast",
     "Closed",
     "RollCallParty",
     "cast_ballot",
     "close_vote",
+    "closed_key",
     "counted_rule",
+    "message_target",
     "open_vote",
     "reminder_instant",
     "roll_call",
     "settle_overdue",
     "sync_vote_reminders",
     "tally_of",
+    "vote_key",
     "vote_source",
 ]
 
@@ -521,6 +526,38 @@ def state_of(session: Session, vote: Vote) -> VoteState:
 def state_by_id(session: Session, vote_id: int) -> VoteState | None:
     vote = repo.get_vote(session, vote_id)
     return state_of(session, vote) if vote is not None else None
+
+
+VOTE_SENT = "vote.message"  # the on-sent hook that keeps the vote message's id
+
+
+def vote_key(vote_id: int) -> str:
+    """The outbox key of a vote's message (the buttons, edited in place)."""
+    return f"vote:{vote_id}"
+
+
+def closed_key(vote_id: int) -> str:
+    """The outbox key of the note that a vote closed, and how."""
+    return f"vote:{vote_id}:closed"
+
+
+@hooks.on_sent(VOTE_SENT)
+def _vote_sent(session: Session, sent: hooks.Sent) -> None:
+    message_id = sent.last_id_of(0)
+    if message_id is not None:
+        set_message(session, int(sent.data["vote_id"]), message_id)
+
+
+def message_target(session: Session, vote: Vote) -> tuple[str | None, int | None] | None:
+    """How an edit finds the vote's message: its outbox row's key, or (a vote opened before the
+    outbox carried it) its message id; None where neither exists."""
+    assert vote.id is not None
+    key = vote_key(vote.id)
+    if outbox.delivery_of(session, key) is not None:
+        return key, None
+    if vote.message_id is not None:
+        return None, vote.message_id
+    return None
 
 
 def set_message(session: Session, vote_id: int, message_id: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.app import make_services
 from delivery import hooks, outbox
@@ -501,3 +501,34 @@ def test_edit_parts_must_name_one_message() -> None:
         from delivery.parts import expand
 
         expand([Edit("x")])
+
+
+async def test_edits_claimed_behind_a_busy_send_are_coalesced_in_memory(sqlite_env: Env) -> None:
+    env = sqlite_env
+    env.queue(key="panel", chat_id=GROUP.id, parts=["Svar: 0"])
+    await env.run()
+    # The chat is busy with a slow send; edits claimed meanwhile wait behind it.
+    env.fake.delay_next("sendMessage", 0.6, chat_id=GROUP.id)
+    env.queue(key="slow", chat_id=GROUP.id, parts=["långsam"])
+    run = asyncio.create_task(env.run())
+    await asyncio.sleep(0.2)
+    for n in (1, 2):
+        env.queue(key=f"e{n}", chat_id=GROUP.id, parts=["x"], priority=outbox.NOW)
+        with transaction(env.services.session_factory) as session:
+            outbox.edit(
+                session, chat_id=GROUP.id, target="panel", html=f"Svar: {n}", now=env.clock()
+            )
+        await asyncio.sleep(0.05)  # each commit wakes the run, which claims the edit at once
+    await run
+    (panel,) = [m for m in env.sent() if m.plain.startswith("Svar")]
+    assert panel.plain == "Svar: 2"
+    assert len(panel.edits) == 1  # the first edit was superseded before it was sent
+    with transaction(env.services.session_factory) as session:
+        edits = session.exec(
+            select(Reminder).where(Reminder.source == "edit:panel#-1").order_by(Reminder.id)
+        ).all()
+        # Both were claimed (the first while the chat was busy); the dispatcher dropped it.
+        assert [(r.state, r.last_error) for r in edits] == [
+            ("skipped", "superseded"),
+            ("sent", None),
+        ]

@@ -1,0 +1,68 @@
+"""The protokoll's posts as outbox parts: a version's draft (rendered when sent) and the locked
+minutes (rendered when locked, the PDF kept as the archived file).
+
+Importing this module registers the renderer of `DRAFT_KIND` with `delivery.renderers`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from delivery.parts import Document, Part, Text, keyboard
+from delivery.renderers import renders
+from governance import protokoll as doc
+from governance.textsplit import MESSAGE_LIMIT
+from i18n import language
+from storage.models import ProtokollRecord
+from views import justering as view
+from views import protokoll as protokoll_view
+
+DRAFT_KIND = "protokoll.post"
+PDF, DOCX = (
+    "application/pdf",
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+)
+
+
+def draft_payload(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> dict[str, Any]:
+    """What the renderer needs, fixed when the version is recorded: its canonical content (the
+    PDF and DOCX are built from it when sent, off the transaction), the files' names, and the
+    justering buttons."""
+    with language(lang):
+        text, markup = view.draft_for_justering(record, p)
+    return {
+        "content": record.content,
+        "lang": lang,
+        "stem": view.file_stem(record, p),
+        "docx": record.status != "final",
+        "buttons": {"html": text, "keyboard": markup.to_dict()},
+    }
+
+
+@renders(DRAFT_KIND, heavy=True)
+def render_draft(payload: dict[str, Any], _language: str, _late: bool) -> list[Part | str]:
+    """The version in chat, its PDF and DOCX, then the justering buttons."""
+    p = doc.from_canonical_json(json.dumps(payload["content"], ensure_ascii=False))
+    lang, stem = str(payload["lang"]), str(payload["stem"])
+    # Short of Telegram's limit: room for the engine's notes.
+    parts: list[Part | str] = [
+        Text(chunk) for chunk in protokoll_view.to_telegram_html(p, lang, MESSAGE_LIMIT - 200)
+    ]
+    parts.append(Document(f"{stem}.pdf", data=protokoll_view.to_pdf(p, lang), mime_type=PDF))
+    if payload.get("docx"):
+        parts.append(Document(f"{stem}.docx", data=protokoll_view.to_docx(p, lang), mime_type=DOCX))
+    buttons = payload.get("buttons")
+    if buttons:
+        parts.append(Text(str(buttons["html"]), keyboard=keyboard(buttons["keyboard"])))
+    return parts
+
+
+def final_parts(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> tuple[str, str, bytes]:
+    """The locked minutes: the checksum line, the PDF's file name and its bytes (rendered once,
+    stored, sent and archived as the same bytes)."""
+    return (
+        view.final_checksum(record),
+        f"{view.file_stem(record, p)}.pdf",
+        protokoll_view.to_pdf(p, lang),
+    )
