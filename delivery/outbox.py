@@ -258,7 +258,9 @@ def send(
     max_attempts: int | None = FACT_MAX_ATTEMPTS,
 ) -> str:
     """Queue `parts` (sent in order, in one chat) under `key`, rendered now. A key already
-    queued is left as it is: a fact's message is queued once, whoever asks twice.
+    queued is left as it is: a fact's message is queued once, whoever asks twice. `source`
+    defaults to "outbox:<key>", apart from the reminders' sources (which `replace_for_source`
+    recomputes and would otherwise cancel).
 
     Keyboards: rows of `Button`, or a markup's Bot API JSON (`markup.to_dict()`). Refused here
     with ValueError, never at Telegram: empty texts, over-long callback data, too many buttons.
@@ -279,7 +281,7 @@ def send(
         payload["hook"] = dict(hook)
     spec = repo.ReminderSpec(
         kind=STATIC_KIND,
-        source=(source or key)[:200],
+        source=(source or f"outbox:{key}")[:200],
         dedupe_key=key,
         chat_id=chat_id,
         due_at=due_at or now,
@@ -325,7 +327,7 @@ def enqueue(
         data["hook"] = dict(hook)
     spec = repo.ReminderSpec(
         kind=kind,
-        source=(source or key)[:200],
+        source=(source or f"outbox:{key}")[:200],
         dedupe_key=key,
         chat_id=chat_id,
         due_at=due_at or now,
@@ -370,7 +372,7 @@ def edit(
         now=now,
         thread_id=thread_id,
         partnership_id=partnership_id,
-        source=f"edit:{addressed}",
+        source=f"outbox:edit:{addressed}",
         priority=priority,
         coalesce=f"edit:{addressed}"[:255],
     )

@@ -533,12 +533,12 @@ VOTE_SENT = "vote.message"  # the on-sent hook that keeps the vote message's id
 
 def vote_key(vote_id: int) -> str:
     """The outbox key of a vote's message (the buttons, edited in place)."""
-    return f"vote:{vote_id}"
+    return f"vote-message:{vote_id}"
 
 
 def closed_key(vote_id: int) -> str:
     """The outbox key of the note that a vote closed, and how."""
-    return f"vote:{vote_id}:closed"
+    return f"vote-result:{vote_id}"
 
 
 @hooks.on_sent(VOTE_SENT)

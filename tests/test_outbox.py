@@ -525,10 +525,24 @@ async def test_edits_claimed_behind_a_busy_send_are_coalesced_in_memory(sqlite_e
     assert len(panel.edits) == 1  # the first edit was superseded before it was sent
     with transaction(env.services.session_factory) as session:
         edits = session.exec(
-            select(Reminder).where(Reminder.source == "edit:panel#-1").order_by(Reminder.id)
+            select(Reminder).where(Reminder.source == "outbox:edit:panel#-1").order_by(Reminder.id)
         ).all()
         # Both were claimed (the first while the chat was busy); the dispatcher dropped it.
         assert [(r.state, r.last_error) for r in edits] == [
             ("skipped", "superseded"),
             ("sent", None),
         ]
+
+
+def test_recomputing_a_facts_reminders_never_cancels_its_messages(
+    services: Runtime, clock: FakeClock
+) -> None:
+    with transaction(services.session_factory) as session:
+        key = outbox.send(
+            session, key="vote-message:1", chat_id=1, parts=["Omröstning"], now=clock()
+        )
+        # The vote's reminders are recomputed (none left): its message is not one of them.
+        repo.replace_for_source(session, "vote:1", [], now=clock())
+        repo.cancel_source(session, "vote:1", clock())
+        row = repo.get_by_key(session, key)
+        assert row is not None and row.state == "pending"

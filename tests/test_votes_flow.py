@@ -297,7 +297,7 @@ async def test_standalone_vote_closes_on_its_deadline_and_reminds_only_non_voter
     # The deadline passes while the bot looks away: the sweep closes it, once.
     h.clock.set(datetime(2026, 11, 26, 16, 0, 1, tzinfo=UTC))
     assert await vote_handlers.close_due(h.app.bot, h.services) == 1
-    await h.fake.wait_until_idle()
+    await h.drain_outbox()  # the result is queued with the closing, and sent after it
     assert await vote_handlers.close_due(h.app.bot, h.services) == 0
     vote = vote_row(h, vote_id)
     assert vote.status == "closed" and vote.result is not None
