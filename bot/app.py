@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,6 +20,8 @@ from handlers.bot_context import CONTEXT_TYPES, BotContext, runtime_of
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.runtime import Clock, Runtime, system_clock
+
+log = logging.getLogger(__name__)
 
 
 def make_services(
@@ -98,7 +101,26 @@ def build_application(
             application.job_queue.run_repeating(
                 _resync_deadlines, interval=4 * 3600, first=4 * 3600, name="resync-deadlines"
             )
+    if application.job_queue is not None:
+        # Retention: the database says what is due, so a run missed while the bot was down is
+        # made up by the next one; the first run comes shortly after every start.
+        application.job_queue.run_repeating(
+            run_retention_job, interval=24 * 3600, first=10 * 60, name=RETENTION_JOB
+        )
     return application
+
+
+RETENTION_JOB = "privacy-retention"
+
+
+async def run_retention_job(context: BotContext) -> None:
+    from services.retention import run_retention
+
+    services = context.runtime
+    # A job: off the event loop, in small transactions, so handlers never wait long for it.
+    report = await asyncio.to_thread(run_retention, services.session_factory, now=services.now())
+    # Counts only: never who was erased.
+    log.info("retention: %s", report.as_text())
 
 
 async def _resync_deadlines(context: BotContext) -> None:

@@ -526,6 +526,29 @@ class Reminders(_Model):
         return self.lead_days_by_kind.get(kind, self.lead_days)
 
 
+# --- data protection ----------------------------------------------------------------------
+
+
+class Privacy(_Model):
+    """Data protection (GDPR, OSL; 001 §5.3, 004 "Sekretess"): who answers for the personal data
+    the bot keeps, and how long each kind is kept. Every period has a default (README)."""
+
+    # Personuppgiftsansvarig, e.g. "Socialnämnden i Stockholms stad". Without it the notice
+    # names the partnership's public party.
+    controller: Text | None = None
+    # Where to turn with questions or requests (registrator, dataskyddsombud): free text.
+    contact: Text | None = None
+    # Members who left or were removed (and people who wrote to the bot but never became
+    # members): their personal data is erased this long after.
+    departed_member_months: PositiveInt = 6
+    # The audit trail (who changed what) and the record of exports.
+    audit_months: PositiveInt = 24
+    # Reminders that were sent (or cancelled, skipped, failed): their texts are pruned.
+    delivered_reminder_days: PositiveInt = 90
+    # Ids of processed Telegram updates (Telegram resends an update for up to 24 hours).
+    processed_update_days: Annotated[int, Strict(), Field(ge=2)] = 2
+
+
 # --- the file -----------------------------------------------------------------------------
 
 
@@ -545,6 +568,7 @@ class PartnershipSpec(_Model):
     complaints: Complaints | None = None
     financial_report: FinancialReport | None = None
     reminders: Reminders = Reminders()
+    privacy: Privacy = Privacy()
 
     @property
     def tz(self) -> ZoneInfo:

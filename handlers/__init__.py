@@ -90,4 +90,13 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, chats.chat_migrated), group=1
     )
+    from handlers import departures
+
+    # A member leaving (or removed from) a body's chat leaves the body.
+    application.add_handler(
+        ChatMemberHandler(departures.member_left, ChatMemberHandler.CHAT_MEMBER), group=1
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, departures.member_left), group=1
+    )
     application.add_error_handler(errors.on_error)

@@ -118,10 +118,12 @@ def forget_claim(session: Session, update_id: int) -> None:
 
 
 def mark_handled(session: Session, update_id: int, now: datetime) -> None:
+    """Handled: the update's content (what people wrote, their names) is no longer kept; its id
+    stays until `forget_handled`, so a redelivery is still recognised."""
     session.execute(
         update(InboundUpdate)
         .where(col(InboundUpdate.update_id) == update_id)
-        .values(handled_at=now, lease_until=None)
+        .values(handled_at=now, lease_until=None, payload={})
     )
 
 

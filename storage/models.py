@@ -83,6 +83,10 @@ class Person(SQLModel, table=True):
     private_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     erased: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The privacy notice is shown once, when the person first says which party they represent.
+    notice_shown_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
 
 
 class Membership(SQLModel, table=True):
@@ -103,6 +107,8 @@ class Membership(SQLModel, table=True):
     request_message_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, nullable=True)
     )
+    # When the member left, was removed or was refused: retention counts from here.
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class ChairTerm(SQLModel, table=True):
@@ -133,6 +139,22 @@ class AuditEntry(SQLModel, table=True):
     actor_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     action: str = Field(max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ExportRecord(SQLModel, table=True):
+    """Every export of a partnership: who asked, when, where, and what the file held."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    requested_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    requested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    requested_in: str = Field(max_length=16)  # private | group
+    # waiting (for the private chat) | queued | sent | failed
+    status: str = Field(default="waiting", max_length=16)
+    # What was sent: file name, size, SHA-256, rows per table, protokoll PDFs.
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    built_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class MeetingStatus(StrEnum):
@@ -402,6 +424,7 @@ __all__ = [
     "ChatStatus",
     "Decision",
     "Escalation",
+    "ExportRecord",
     "Justering",
     "Meeting",
     "MeetingStatus",

@@ -47,13 +47,15 @@ async def test_a_member_erases_their_data_and_only_they_can_confirm(harness: Har
     answer = await press(harness, STRANGER, SG_CHAT, question.message_id, data)
     assert answer is not None and answer.get("show_alert")
     with transaction(harness.services.session_factory) as s:
-        assert (
-            not s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one().erased
-        )
+        agneta = s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one()
+        assert not agneta.erased
     await press(harness, CONVICTUS_A, SG_CHAT, question.message_id, data)
     with transaction(harness.services.session_factory) as s:
-        person = s.exec(select(Person).where(Person.telegram_user_id == CONVICTUS_A.id)).one()
-        assert person.erased and person.username is None and person.first_name != "Agneta"
+        person = s.get(Person, agneta.id)
+        assert person is not None and person.erased and person.username is None
+        assert person.first_name != "Agneta"
+        # Her Telegram id is gone too: the row keeps only a pseudonym.
+        assert person.telegram_user_id == -(agneta.id or 0)
         assert s.exec(select(Membership)).one().status == "left"
     # Writing again does not bring the name back.
     listing = (await say(harness, CONVICTUS_A, SG_CHAT, "/ledamoter"))[-1].plain

@@ -1,0 +1,100 @@
+"""Erasure, complete: after /glomma_mig nothing identifying the member remains outside locked
+minutes: not in the person row, reminders (their payloads hold names), draft minutes, agendas,
+action items, audit details or export records. Locked minutes keep the name (public records)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import select
+
+from storage.db import transaction
+from storage.models import ActionItem, AuditEntry, MinuteEntry, Person, ProtokollRecord
+from storage.reminders import Reminder
+from tests.conftest import Harness
+from tests.fakebot import FakeChat
+from tests.privacy_scan import traces_in_database
+from tests.test_justering import JUSTERARE, buttons_of, close_with_draft
+from tests.test_meetings_flow import CHAIR, SG_CHAT, call_and_publish, press, say
+from tests.test_minutes_flow import meeting_harness, rows  # noqa: F401
+
+BERTIL_NAMES = {"Bertil", "bertil_s"}
+BERTIL_IDS = {JUSTERARE.id}
+
+
+async def locked_then_second_meeting(h: Harness) -> None:
+    """Meeting 1 held and locked with Bertil as justerare and action owner; meeting 2 held,
+    its draft naming Bertil in a note and an action item, not yet approved."""
+    await h.settle(h.fake.send_text(JUSTERARE, FakeChat.private(JUSTERARE), "/start"))
+    panel, _note_id = await close_with_draft(h)
+    approve, _change = buttons_of(panel)
+    await press(h, CHAIR, SG_CHAT, panel.message_id, approve)
+    await press(h, JUSTERARE, SG_CHAT, panel.message_id, approve)
+    assert rows(h, ProtokollRecord)[-1].status == "final"
+
+    h.clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    _preview, kallelse, _ics = await call_and_publish(h, "2027-01-14 14:00 Stadshuset")
+    meeting_id = int(kallelse.button_data()[0].split(":")[1])
+    await press(h, JUSTERARE, SG_CHAT, kallelse.message_id, f"rv:{meeting_id}:y")
+    h.clock.set(datetime(2027, 1, 14, 13, 0, tzinfo=UTC))
+    await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
+    await say(h, CHAIR, SG_CHAT, "/anteckning Bertil tar upp frågan om nattplatser")
+    await say(h, CHAIR, SG_CHAT, "/uppgift @bertil_s 2027-02-10 Bertil ringer förvaltningen")
+    await say(h, CHAIR, SG_CHAT, "/motesslut")
+
+
+def bertil_traces(h: Harness, **kw: Any) -> list[str]:
+    with transaction(h.services.session_factory) as s:
+        return [str(t) for t in traces_in_database(s, names=BERTIL_NAMES, ids=BERTIL_IDS, **kw)]
+
+
+async def erase_bertil(h: Harness) -> None:
+    question = (await say(h, JUSTERARE, SG_CHAT, "/glomma_mig"))[-1]
+    (data,) = question.button_data()
+    await press(h, JUSTERARE, SG_CHAT, question.message_id, data)
+
+
+async def test_erasure_leaves_the_name_only_in_locked_minutes(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    await locked_then_second_meeting(h)
+    before = bertil_traces(h)
+    # The data really is there before: person row, reminders, the draft, the second meeting's
+    # lines, audit details.
+    tables = {t.split("#")[0] for t in before}
+    assert {"person", "reminder", "protokoll", "minuteentry", "actionitem"} <= tables, before
+    with transaction(h.services.session_factory) as s:
+        bertil = s.exec(select(Person).where(Person.telegram_user_id == JUSTERARE.id)).one()
+        bertil_id = bertil.id
+        assert s.exec(select(Reminder).where(Reminder.person_id == bertil_id)).all()
+
+    await erase_bertil(h)
+
+    assert bertil_traces(h) == []
+    with transaction(h.services.session_factory) as s:
+        person = s.get(Person, bertil_id)
+        assert person is not None and person.erased and person.telegram_user_id < 0
+        # Reminders that were only his are gone; the group's still name nobody.
+        assert not s.exec(select(Reminder).where(Reminder.person_id == bertil_id)).all()
+        # The locked minutes still name him: a public record that cannot change.
+        final = s.exec(select(ProtokollRecord).where(ProtokollRecord.status == "final")).one()
+        assert "Bertil" in str(final.content)
+        locked_lines = s.exec(
+            select(MinuteEntry).where(MinuteEntry.meeting_id == final.meeting_id)
+        ).all()
+        assert locked_lines  # untouched, and not counted as traces above
+        # The unlocked meeting's lines and action item keep their content, without the name.
+        items = s.exec(select(ActionItem).order_by(ActionItem.id)).all()
+        assert items[-1].text == "Raderad ledamot ringer förvaltningen"
+        assert items[-1].owner_person_id == bertil_id  # a pseudonymous reference
+        audit = s.exec(select(AuditEntry).where(AuditEntry.action == "person.erased")).one()
+        assert audit.detail == {"person_id": bertil_id, "reason": "request"}
+    # Everything else about him in the database was found by the scan before: only the locked
+    # minutes still hold his name.
+    remaining = bertil_traces(h, skip_locked=False)
+    assert remaining and all(
+        t.startswith(("protokoll#", "minuteentry#", "decision#", "agendaitem#", "actionitem#"))
+        for t in remaining
+    ), remaining
