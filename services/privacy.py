@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, update
+from sqlalchemy import Text, and_, cast, delete, not_, or_, update
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, col, select
 
@@ -52,6 +52,7 @@ from storage.models import (
     Vote,
 )
 from storage.personal_data import (
+    ARCHIVED_OUTBOX_KEYS,
     JSON_COLUMNS,
     PERSON_COLUMNS,
     PLAIN_PERSON_ID_COLUMNS,
@@ -59,6 +60,7 @@ from storage.personal_data import (
     TEXT_COLUMNS,
     PersonColumn,
 )
+from storage.reminders import OutboxFile, Reminder, ReminderState
 
 __all__ = [
     "ERASED_NAME",
@@ -67,6 +69,15 @@ __all__ = [
     "erase_person",
     "export_partnership",
 ]
+
+# Reminders and outbox rows for which nothing more will be sent.
+FINISHED = (
+    ReminderState.SENT,
+    ReminderState.SKIPPED,
+    ReminderState.CANCELLED,
+    ReminderState.FAILED,
+    ReminderState.UNCERTAIN,
+)
 
 EXPORT_SENT, EXPORT_QUEUED, EXPORT_WAITING, EXPORT_FAILED = "sent", "queued", "waiting", "failed"
 
@@ -542,6 +553,8 @@ def erase(session: Session, person: Person, *, now: datetime, reason: str) -> Er
                 .execution_options(synchronize_session=False)
             )
 
+    # Documents already delivered (exports, invitations) may name the person: not kept.
+    result.rows_deleted += purge_delivered_files(session)
     locked = locked_meeting_ids(session)
     result.rows_scrubbed += _scrub_texts(session, identity, locked)
     result.rows_scrubbed += _scrub_json(session, identity)
@@ -628,6 +641,48 @@ def _scrub_json(session: Session, identity: Identity) -> int:
                 changed += 1
     session.flush()
     return changed
+
+
+# --- documents kept by the outbox -------------------------------------------------------------
+
+
+def not_archived() -> Any:
+    """Outbox rows that are not archives (the locked protokoll's PDF is kept for good)."""
+    return and_(*(not_(col(Reminder.dedupe_key).like(p)) for p in ARCHIVED_OUTBOX_KEYS))
+
+
+def file_ids(payload: Any) -> list[int]:
+    """The documents an outbox row stored (its parts of type "doc")."""
+    parts = payload.get("parts") if isinstance(payload, dict) else None
+    return [
+        int(part["file"])
+        for part in parts or []
+        if isinstance(part, dict) and part.get("t") == "doc" and isinstance(part.get("file"), int)
+    ]
+
+
+def delete_files(session: Session, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    result = session.execute(
+        delete(OutboxFile)
+        .where(col(OutboxFile.id).in_(sorted(set(ids))))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_delivered_files(session: Session) -> int:
+    """Documents the outbox has finished with (sent, or given up on) are not kept: an export,
+    an invitation. Archives stay."""
+    rows = session.exec(
+        select(Reminder.payload).where(
+            col(Reminder.state).in_(FINISHED),
+            not_archived(),
+            cast(Reminder.payload, Text).contains('"doc"'),
+        )
+    ).all()
+    return delete_files(session, [f for payload in rows for f in file_ids(payload)])
 
 
 # --- the privacy notice -----------------------------------------------------------------------

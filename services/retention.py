@@ -23,7 +23,7 @@ from governance.partnership_schema import Privacy
 from governance.privacy import RetentionCutoffs, erasure_due, shared_cutoffs
 from services.errors import Refusal
 from services.partnerships import spec_of
-from services.privacy import erase
+from services.privacy import FINISHED, delete_files, erase, file_ids, not_archived
 from storage.db import SessionFactory, transaction
 from storage.inbox import InboundUpdate
 from storage.models import (
@@ -38,18 +38,11 @@ from storage.models import (
     ProcessedUpdate,
 )
 from storage.personal_data import PERSON_COLUMNS, PLAIN_PERSON_ID_COLUMNS
-from storage.reminders import Reminder, ReminderState
+from storage.reminders import Reminder
 
 BATCH = 500
 ACTIVE = (MembershipStatus.PENDING, MembershipStatus.CONFIRMED)
-# Finished reminders: nothing more will be sent for them.
-FINISHED = (
-    ReminderState.SENT,
-    ReminderState.SKIPPED,
-    ReminderState.CANCELLED,
-    ReminderState.FAILED,
-    ReminderState.UNCERTAIN,
-)
+PRUNED = "pruned"  # last_error of a tombstone: its payload was emptied
 
 
 @dataclass
@@ -251,52 +244,60 @@ def _prune_by_partnership(
 def _prune_reminders(
     factory: SessionFactory, policies: dict[int, Privacy], shared: RetentionCutoffs, now: datetime
 ) -> tuple[int, int]:
-    """Finished reminders past their period. A row with an expiry can never be scheduled again
-    (every scheduler skips expired occurrences), so it is deleted; a row without one is kept
-    as an empty tombstone, its dedupe key still saying "already sent"."""
-    finished = col(Reminder.state).in_(FINISHED)
+    """Finished reminders and outbox rows past their period, with the documents they stored.
+
+    A row with an expiry can never be scheduled again (every scheduler skips expired
+    occurrences), so it is deleted; a row without one is kept as an empty tombstone, its key
+    still saying "already sent". Archives (the locked protokoll's PDF) are never pruned."""
 
     def older(column: Any) -> Any:
         return _by_partnership(
             col(Reminder.partnership_id), policies, shared, now, col(column), "reminders"
         )
 
-    deleted = _delete_batches(
+    finished = and_(col(Reminder.state).in_(FINISHED), not_archived())
+    deleted = _reminder_batches(
         factory,
-        Reminder,
-        Reminder.id,
         and_(
             finished,
             col(Reminder.expires_at).is_not(None),
             older(Reminder.expires_at),
             older(Reminder.updated_at),
         ),
+        lambda ids: delete(Reminder).where(col(Reminder.id).in_(ids)),
     )
-    emptied = 0
+    emptied = _reminder_batches(
+        factory,
+        and_(
+            finished,
+            col(Reminder.expires_at).is_(None),
+            older(Reminder.due_at),
+            older(Reminder.updated_at),
+            col(Reminder.last_error).is_distinct_from(PRUNED),
+        ),
+        lambda ids: (
+            update(Reminder)
+            .where(col(Reminder.id).in_(ids))
+            .values(payload={}, last_error=PRUNED, updated_at=now)
+        ),
+    )
+    return deleted, emptied
+
+
+def _reminder_batches(factory: SessionFactory, condition: Any, change: Any) -> int:
+    """Applies `change(ids)` to the rows matching `condition`, a batch per transaction, after
+    deleting the documents those rows stored."""
+    total = 0
     while True:
         with transaction(factory) as session:
-            ids = list(
-                session.exec(
-                    select(Reminder.id)
-                    .where(
-                        finished,
-                        col(Reminder.expires_at).is_(None),
-                        older(Reminder.due_at),
-                        older(Reminder.updated_at),
-                        col(Reminder.last_error).is_distinct_from("pruned"),
-                    )
-                    .limit(BATCH)
-                ).all()
-            )
-            if not ids:
-                break
-            session.execute(
-                update(Reminder)
-                .where(col(Reminder.id).in_(ids))
-                .values(payload={}, last_error="pruned", updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-        emptied += len(ids)
+            rows = session.exec(
+                select(Reminder.id, Reminder.payload).where(condition).limit(BATCH)
+            ).all()
+            if not rows:
+                return total
+            ids = [rid for rid, _payload in rows]
+            delete_files(session, [f for _rid, payload in rows for f in file_ids(payload)])
+            session.execute(change(ids).execution_options(synchronize_session=False))
+        total += len(ids)
         if len(ids) < BATCH:
-            break
-    return deleted, emptied
+            return total

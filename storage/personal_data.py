@@ -156,6 +156,10 @@ TEXT_COLUMNS: tuple[TextColumn, ...] = (
     TextColumn(Meeting, "place"),
 )
 
+# Outbox rows whose documents are archives, never pruned or purged (LIKE patterns of the key):
+# the locked protokoll's PDF (`services.justering.final_key`) is sent and archived as one file.
+ARCHIVED_OUTBOX_KEYS: tuple[str, ...] = ("protokoll:%:final",)
+
 JSON_COLUMNS: tuple[JsonColumn, ...] = (
     JsonColumn(Reminder, "payload"),
     JsonColumn(AuditEntry, "detail"),

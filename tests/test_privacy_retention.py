@@ -16,7 +16,9 @@ import pytest_asyncio
 from sqlmodel import select
 
 from bot.app import RETENTION_JOB, build_application, make_services
+from delivery import outbox
 from governance.privacy import months_before
+from services.justering import final_key
 from storage.db import transaction
 from storage.models import (
     AuditEntry,
@@ -26,7 +28,7 @@ from storage.models import (
     ProcessedUpdate,
     ProtokollRecord,
 )
-from storage.reminders import Reminder, ReminderState
+from storage.reminders import OutboxFile, Reminder, ReminderState
 from tests.conftest import FakeClock, Harness, TrackingProcessor, import_example
 from tests.fakebot.models import BOT_ID
 from tests.privacy_scan import traces_in_database
@@ -109,9 +111,19 @@ async def test_a_departed_member_is_erased_after_the_files_months_and_records_ar
     with transaction(h.services.session_factory) as s:
         assert s.exec(select(ProcessedUpdate)).all() == []
         finished = s.exec(select(Reminder).where(Reminder.state != ReminderState.PENDING)).all()
-        # Rows that could be scheduled again keep their key, and nothing else.
-        assert all(r.expires_at is None and r.payload == {} for r in finished), finished
+        # Rows that could be scheduled again keep their key, and nothing else (the archived
+        # locked minutes keep theirs).
+        assert all(
+            r.expires_at is None and (r.payload == {} or r.dedupe_key.endswith(":final"))
+            for r in finished
+        ), finished
         assert len(s.exec(select(AuditEntry)).all()) >= audit_before
+        # The outbox keeps no document it has delivered, except the archived locked minutes.
+        final = s.exec(select(ProtokollRecord).where(ProtokollRecord.status == "final")).one()
+        assert final.id is not None
+        ((_name, archived),) = outbox.files_of(s, final_key(final.id))
+        assert (outbox.file_data(s, archived) or b"").startswith(b"%PDF")
+        assert [f.id for f in s.exec(select(OutboxFile)).all()] == [archived]
 
     # Six months after he left: erased, except in the locked protokoll (a public record).
     h.clock.set(months_before(left_at, -6))

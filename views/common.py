@@ -24,6 +24,9 @@ def person_name(person: Person) -> str:
 
 
 def mention(person: Person) -> str:
+    if person.erased or person.telegram_user_id <= 0:
+        # An erased person's id is a pseudonym: no link to anyone's account.
+        return esc(person_name(person))
     return f'<a href="tg://user?id={person.telegram_user_id}">{esc(person_name(person))}</a>'
 
 
