@@ -11,6 +11,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     Defaults,
 )
@@ -48,6 +49,27 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await publish_commands(application)
 
 
+def make_rate_limiter(settings: Settings) -> BaseRateLimiter:  # type: ignore[type-arg]
+    """Telegram's flood limits: 30 messages/s overall, 20/min per group by default."""
+    if settings.rate_limiter == "ptb":
+        return AIORateLimiter(
+            overall_max_rate=settings.rate_limit_overall_per_second,
+            overall_time_period=1,
+            group_max_rate=settings.rate_limit_group_per_minute,
+            group_time_period=60,
+            max_retries=0,
+        )
+    from delivery.ratelimit import TelegramRateLimiter
+
+    return TelegramRateLimiter(
+        overall_max_rate=settings.rate_limit_overall_per_second,
+        overall_time_period=1,
+        group_max_rate=settings.rate_limit_group_per_minute,
+        group_time_period=60,
+        max_retries=0,
+    )
+
+
 def build_application(
     settings: Settings,
     services: Runtime,
@@ -75,15 +97,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.rate_limit_overall_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.rate_limit_group_per_minute,
-                group_time_period=60,
-                max_retries=0,
-            )
-        )
+        .rate_limiter(make_rate_limiter(settings))
         .post_init(_post_init)
         .build()
     )

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     reminder_lease_seconds: int = 300
     rate_limit_overall_per_second: float = 30.0
     rate_limit_group_per_minute: int = 20
+    # "telegram": delivery.ratelimit (counts messages only, replies before reminder bursts);
+    # "ptb": PTB's AIORateLimiter (counts every request naming a chat), kept as the baseline
+    # the benchmarks compare against.
+    rate_limiter: Literal["telegram", "ptb"] = "telegram"
     log_level: str = "INFO"
 
     @field_validator("bot_timezone")

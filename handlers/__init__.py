@@ -14,6 +14,7 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    from delivery.ratelimit import mark_interactive_handler
     from handlers import (
         chats,
         commands,
@@ -27,6 +28,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         minutes,
     )
 
+    # -4: the task handling updates is marked, so the rate limiter lets replies to the person who
+    # just acted go before a reminder burst to the same chat.
+    application.add_handler(TypeHandler(Update, mark_interactive_handler), group=-4)
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
     application.add_handler(TypeHandler(Update, context.handle_once), group=-3)
