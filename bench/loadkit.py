@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,9 @@ if str(ROOT) not in sys.path:
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser, SentMessage  # noqa: E402
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+# The code `python -m bot` runs: this tree, or another checkout (BENCH_BOT_ROOT) to measure the
+# bot as it was before a change with the benchmarks of after it.
+BOT_ROOT = os.environ.get("BENCH_BOT_ROOT") or str(ROOT)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -168,6 +170,8 @@ class Pending:
     kind: str
     pushed: float
     acked: float | None = None
+    # For a reply: which sent messages answer it (None: the next one in its chat).
+    accepts: Callable[[dict[str, Any]], bool] | None = None
 
 
 @dataclass
@@ -180,14 +184,21 @@ class AckTracker:
 
     by_message: dict[tuple[int, int], Pending] = field(default_factory=dict)
     by_query: dict[str, Pending] = field(default_factory=dict)
-    replies: dict[int, deque[Pending]] = field(default_factory=dict)
+    replies: dict[int, list[Pending]] = field(default_factory=dict)
     done: list[Pending] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     waiting: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def expect(self, update: dict[str, Any], kind: str, how: str, at: float) -> Pending:
-        pending = Pending(kind, at)
+    def expect(
+        self,
+        update: dict[str, Any],
+        kind: str,
+        how: str,
+        at: float,
+        accepts: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Pending:
+        pending = Pending(kind, at, accepts=accepts)
         if how == "reaction":
             message = update["message"]
             self.by_message[(message["chat"]["id"], message["message_id"])] = pending
@@ -195,7 +206,7 @@ class AckTracker:
             self.by_query[update["callback_query"]["id"]] = pending
         else:
             chat_id = update["message"]["chat"]["id"]
-            self.replies.setdefault(chat_id, deque()).append(pending)
+            self.replies.setdefault(chat_id, []).append(pending)
         self.waiting += 1
         self.idle.clear()
         return pending
@@ -207,8 +218,11 @@ class AckTracker:
         elif method == "answerCallbackQuery":
             pending = self.by_query.pop(str(params.get("callback_query_id")), None)
         elif method in ("sendMessage", "sendDocument"):
-            queue = self.replies.get(params.get("chat_id"))  # type: ignore[arg-type]
-            pending = queue.popleft() if queue else None
+            queue = self.replies.get(params.get("chat_id"), [])  # type: ignore[arg-type]
+            for index, waiting in enumerate(queue):
+                if waiting.accepts is None or waiting.accepts(params):
+                    pending = queue.pop(index)
+                    break
         else:
             return
         if pending is None:
@@ -263,9 +277,15 @@ class TimedFake(FakeTelegram):
             del self.requests[:-100]
         return result
 
-    def queue(self, update: dict[str, Any], kind: str, how: str) -> Pending:
+    def queue(
+        self,
+        update: dict[str, Any],
+        kind: str,
+        how: str,
+        accepts: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Pending:
         """Pushes an update for getUpdates and starts its clock."""
-        pending = self.tracker.expect(update, kind, how, time.monotonic())
+        pending = self.tracker.expect(update, kind, how, time.monotonic(), accepts)
         self.push(update)
         return pending
 
@@ -301,7 +321,7 @@ class BotProcess:
             TELEGRAM_API_BASE_URL=self.fake.base_url,
             TELEGRAM_API_FILE_URL=self.fake.base_file_url,
             LOG_LEVEL="WARNING",
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=BOT_ROOT,
         )
         if self.db_url:
             env["DATABASE_URL"] = self.db_url
@@ -347,12 +367,12 @@ class BotProcess:
         assert self.process is not None
         return self.process.pid
 
-    async def stop(self) -> None:
+    async def stop(self, wait: float = 30) -> None:
         if self.process is None or self.process.returncode is not None:
             return
         self.process.send_signal(signal.SIGINT)
         try:
-            await asyncio.wait_for(self.process.wait(), 30)
+            await asyncio.wait_for(self.process.wait(), wait)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()

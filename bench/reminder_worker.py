@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from telegram.constants import ParseMode  # noqa: E402
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults  # noqa: E402
+from telegram.ext import ApplicationBuilder, Defaults  # noqa: E402
 
-from bot.app import make_services  # noqa: E402
+from bot.app import make_rate_limiter, make_services  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from delivery import renderers as reminder_texts  # noqa: E402
 from delivery.dispatcher import ReminderDispatcher  # noqa: E402
@@ -77,15 +77,7 @@ async def main(args: argparse.Namespace) -> None:
         .token(TOKEN)
         .base_url(args.base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.rate_limit_overall_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.rate_limit_group_per_minute,
-                group_time_period=60,
-                max_retries=0,
-            )
-        )
+        .rate_limiter(make_rate_limiter(settings))
         .build()
     )
     async with application:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from telegram.constants import ParseMode
@@ -36,17 +37,56 @@ def make_services(
     )
 
 
+RESYNC_TASK = "startup-resync"
+RESYNC_CHUNK = 20
+
+
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.commands import publish_commands
-    from services.deadlines import sync_all
-    from storage.db import transaction
 
     services = runtime_of(application)
-    # The file or the calendar may have moved on while the bot was down: bring every
-    # partnership's deadline reminders up to date before the dispatcher's first run.
-    with transaction(services.session_factory) as session:
-        sync_all(session, now=services.now())
+    # The file or the calendar may have moved on while the bot was down: every partnership's
+    # deadline reminders are brought up to date, but behind polling, not before it, so start-up
+    # takes as long with a thousand partnerships as with one. Idempotent: the reminders of a
+    # partnership not yet re-synced are those of before, and the dispatcher claims rows only.
+    task = asyncio.create_task(resync_deadlines(services), name=RESYNC_TASK)
+    application.bot_data[RESYNC_TASK] = task
+    task.add_done_callback(_log_resync)
     await publish_commands(application)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    task = application.bot_data.get(RESYNC_TASK)
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _log_resync(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("re-syncing deadline reminders failed", exc_info=task.exception())
+
+
+async def resync_deadlines(services: Runtime, chunk: int = RESYNC_CHUNK) -> int:
+    """Every partnership's deadline reminders, `chunk` partnerships per transaction, each in a
+    thread: the event loop and the database's write lock are never held for long."""
+    from services.deadlines import partnership_ids, sync_some
+    from storage.db import transaction
+
+    def ids() -> list[int]:
+        with transaction(services.session_factory) as session:
+            return partnership_ids(session)
+
+    def sync(part: list[int]) -> int:
+        with transaction(services.session_factory) as session:
+            return sync_some(session, part, now=services.now())
+
+    everyone = await asyncio.to_thread(ids)
+    total = 0
+    for start in range(0, len(everyone), chunk):
+        total += await asyncio.to_thread(sync, everyone[start : start + chunk])
+    return total
 
 
 def make_rate_limiter(settings: Settings) -> BaseRateLimiter:  # type: ignore[type-arg]
@@ -99,6 +139,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .rate_limiter(make_rate_limiter(settings))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data.runtime = services
@@ -138,14 +179,5 @@ async def run_retention_job(context: BotContext) -> None:
 
 
 async def _resync_deadlines(context: BotContext) -> None:
-    from services.deadlines import sync_all
-    from storage.db import transaction
-
-    services = context.runtime
-
-    def resync() -> None:
-        with transaction(services.session_factory) as session:
-            sync_all(session, now=services.now())
-
     # A job: off the event loop, so it never waits for a lock a handler holds.
-    await asyncio.to_thread(resync)
+    await resync_deadlines(context.runtime)

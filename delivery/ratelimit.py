@@ -23,6 +23,7 @@ import itertools
 import logging
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -83,71 +84,68 @@ def current_priority() -> int:
     return INTERACTIVE if task is not None and task in _interactive_tasks else BACKGROUND
 
 
-# -- token buckets with prioritised waiters ---------------------------------------------------------
+# -- sliding windows with prioritised waiters -------------------------------------------------------
 
 
-class TokenBucket:
-    """``max_rate`` tokens per ``period`` seconds, at most ``max_rate`` banked (a burst of that
-    size is allowed, as Telegram does). Waiters are served by priority, then in arrival order."""
+class SlidingWindow:
+    """At most ``max_rate`` requests in any ``period`` seconds, as Telegram states its limits
+    ("20 messages per minute"): a burst up to the limit goes at once, then each request waits
+    until the oldest in the window is ``period`` old. Waiters are served by priority, then in
+    arrival order."""
 
-    __slots__ = ("_seq", "_timer", "capacity", "per_second", "stamp", "tokens", "waiters")
+    __slots__ = ("_seq", "_timer", "limit", "period", "sent", "waiters")
 
     def __init__(self, max_rate: float, period: float) -> None:
-        self.per_second = max_rate / period
-        self.capacity = max(1.0, float(max_rate))
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.limit = max(1, int(max_rate))
+        self.period = float(period)
+        self.sent: deque[float] = deque()
         self.waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
 
-    def _refill(self, now: float) -> None:
-        if self.tokens < self.capacity:
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
-        self.stamp = now
+    def _has_room(self, now: float) -> bool:
+        sent, period = self.sent, self.period
+        while sent and now - sent[0] >= period:
+            sent.popleft()
+        return len(sent) < self.limit
 
     @property
     def idle(self) -> bool:
-        self._refill(time.monotonic())
-        return not self.waiters and self.tokens >= self.capacity
+        return not self.waiters and not (
+            self.sent and time.monotonic() - self.sent[-1] < self.period
+        )
 
     async def acquire(self, priority: int = BACKGROUND) -> None:
         if not self.waiters:
-            self._refill(time.monotonic())
-            if self.tokens >= 1:
-                self.tokens -= 1
+            now = time.monotonic()
+            if self._has_room(now):
+                self.sent.append(now)
                 return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self.waiters, (priority, next(self._seq), future))
         self._schedule()
-        try:
-            await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled():
-                self.tokens += 1  # granted, but the waiter went away: give the token back
-                self._release()
-            raise
+        await future  # a waiter cancelled after being let through leaves its slot used
 
     def _schedule(self) -> None:
         if self._timer is not None or not self.waiters:
             return
-        wait = max(0.0, (1 - self.tokens) / self.per_second)
+        wait = 0.0
+        if len(self.sent) >= self.limit:
+            wait = max(0.0, self.sent[0] + self.period - time.monotonic())
         self._timer = asyncio.get_running_loop().call_later(wait, self._release)
 
     def _release(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._refill(time.monotonic())
+        self._timer = None
+        now = time.monotonic()
         while self.waiters:
             _priority, _seq, future = self.waiters[0]
             if future.done():
                 heapq.heappop(self.waiters)
                 continue
-            if self.tokens < 1:
+            if not self._has_room(now):
                 break
             heapq.heappop(self.waiters)
-            self.tokens -= 1
+            self.sent.append(now)
             future.set_result(None)
         self._schedule()
 
@@ -187,13 +185,13 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 0,
     ) -> None:
         self._overall = (
-            TokenBucket(overall_max_rate, overall_time_period)
+            SlidingWindow(overall_max_rate, overall_time_period)
             if overall_max_rate and overall_time_period
             else None
         )
-        self._paid = TokenBucket(FloodLimit.PAID_MESSAGES_PER_SECOND, 1)
+        self._paid = SlidingWindow(FloodLimit.PAID_MESSAGES_PER_SECOND, 1)
         self._group_rate = (group_max_rate, group_time_period)
-        self._groups: dict[int | str, TokenBucket] = {}
+        self._groups: dict[int | str, SlidingWindow] = {}
         self._paused: dict[tuple[bool, int | str | None], float] = {}
         self._max_retries = max_retries
 
@@ -203,7 +201,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to tear down."""
 
-    def _group_bucket(self, key: int | str) -> TokenBucket | None:
+    def _group_bucket(self, key: int | str) -> SlidingWindow | None:
         rate, period = self._group_rate
         if not (rate and period):
             return None
@@ -212,7 +210,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             if len(self._groups) >= _MAX_GROUP_BUCKETS:
                 for other in [k for k, b in self._groups.items() if b.idle]:
                     del self._groups[other]
-            bucket = self._groups[key] = TokenBucket(rate, period)
+            bucket = self._groups[key] = SlidingWindow(rate, period)
         return bucket
 
     async def _wait_pause(self, key: tuple[bool, int | str | None]) -> None:

@@ -54,10 +54,12 @@ __all__ = [
     "list_deadlines",
     "load_facts",
     "mark_met",
+    "partnership_ids",
     "reminder_kind",
     "source_of",
     "sync_all",
     "sync_reminders",
+    "sync_some",
     "target_bodies",
 ]
 
@@ -333,6 +335,22 @@ def sync_all(session: Session, *, now: datetime) -> int:
     total = 0
     for partnership in bodies.list_partnerships(session):
         total += sync_reminders(session, partnership, now=now).scheduled
+    return total
+
+
+def partnership_ids(session: Session) -> list[int]:
+    """Every partnership's id, for syncing them a few at a time (see `sync_some`)."""
+    return bodies.partnership_ids(session)
+
+
+def sync_some(session: Session, ids: list[int], *, now: datetime) -> int:
+    """`sync_all` for some partnerships: a chunk of a re-sync that must not hold the database
+    (or the event loop) for long. Idempotent, like `sync_reminders`."""
+    total = 0
+    for partnership_id in ids:
+        partnership = session.get(Partnership, partnership_id)
+        if partnership is not None:
+            total += sync_reminders(session, partnership, now=now).scheduled
     return total
 
 

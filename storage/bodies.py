@@ -19,6 +19,11 @@ def list_partnerships(session: Session) -> list[Partnership]:
     return list(session.exec(select(Partnership).order_by(col(Partnership.diarienummer))).all())
 
 
+def partnership_ids(session: Session) -> list[int]:
+    rows = session.exec(select(Partnership.id).order_by(col(Partnership.id)))
+    return [i for i in rows if i is not None]
+
+
 def get_body(session: Session, partnership_id: int, kind: str) -> Body | None:
     return session.exec(
         select(Body).where(Body.partnership_id == partnership_id, Body.kind == kind)

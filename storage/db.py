@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 SessionFactory = sessionmaker[Session]
+SQLITE_POOL_SIZE = 4
 
 
 def normalise_url(url: str) -> str:
@@ -34,12 +35,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
-    if database in ("", ":memory:"):
-        kwargs["poolclass"] = None
-    else:
-        # One connection per checkout keeps transactions of the bot's handlers and jobs apart.
-        kwargs["poolclass"] = NullPool
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if database not in ("", ":memory:"):
+        # Pooled: a connection (and its PRAGMAs) is made once and reused, not per transaction.
+        # Each checkout still has a connection of its own, so the transactions of handlers and
+        # jobs (in threads) stay apart; SQLite's write lock and busy_timeout order the writers.
+        kwargs.update(poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE, max_overflow=8)
     engine = create_engine(url, echo=echo, **kwargs)
     _configure_sqlite(engine)
     return engine
@@ -49,6 +49,7 @@ def _configure_sqlite(engine: Engine) -> None:
     # The pysqlite driver opens transactions lazily and as DEFERRED; a transaction that reads then
     # writes can then fail with SQLITE_BUSY_SNAPSHOT despite busy_timeout. Taking the write lock at
     # BEGIN (IMMEDIATE) serialises writers, and busy_timeout makes them wait instead of failing.
+    # The PRAGMAs run once per connection, when the pool makes it.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None

@@ -1,0 +1,91 @@
+"""Start-up: polling does not wait for the deadline re-sync; the re-sync runs afterwards, a few
+partnerships per transaction, in threads, and is idempotent. And the SQLite pool: PRAGMAs once
+per connection, connections reused."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from bot import app as app_module
+from bot.app import RESYNC_TASK, build_application, resync_deadlines
+from services import deadlines
+from services.chats import link_chat
+from storage import reminders as repo
+from storage.db import make_engine, make_session_factory, transaction
+from storage.runtime import Runtime
+from tests.conftest import FakeClock, import_example, make_settings
+from tests.fakebot import FakeTelegram
+
+
+def pending(svc: Runtime) -> dict[str, int]:
+    with transaction(svc.session_factory) as session:
+        return repo.count_by_state(session)
+
+
+async def test_resync_runs_after_start_in_chunks_off_the_event_loop(
+    services: Runtime,
+    clock: FakeClock,
+    fake_telegram: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.set(datetime(2025, 9, 1, 7, tzinfo=UTC))  # SOF 2025/144's renewal is ahead
+    import_example(services, "sof-2025-144.toml")
+    import_example(services, "sof-2023-202.toml")
+    with transaction(services.session_factory) as session:
+        # Linked while the bot was down (no re-sync yet): the re-sync schedules its reminders.
+        for n, dnr in enumerate(("SOF 2025/144", "SOF 2023/202")):
+            link_chat(
+                session,
+                diarienummer=dnr,
+                body_text="styrgrupp",
+                chat_id=-9000 - n,
+                thread_id=None,
+                chat_title="Styrgrupp",
+                user_id=None,
+                is_chat_admin=True,
+                now=services.now(),
+            )
+    calls: list[tuple[list[int], bool]] = []
+    real = deadlines.sync_some
+
+    def spy(session, ids, *, now):  # type: ignore[no-untyped-def]
+        calls.append((list(ids), threading.current_thread() is threading.main_thread()))
+        return real(session, ids, now=now)
+
+    monkeypatch.setattr(deadlines, "sync_some", spy)
+    before = pending(services)
+    settings = make_settings(str(services.engine.url), fake_telegram.base_url)
+    application = build_application(settings, services, with_dispatcher=False)
+    monkeypatch.setattr(app_module, "resync_deadlines", lambda svc: resync_deadlines(svc, chunk=1))
+    async with application:
+        assert application.post_init is not None
+        await application.post_init(application)  # what run_polling awaits before polling
+        task = application.bot_data[RESYNC_TASK]
+        scheduled = await task
+    assert [len(ids) for ids, _ in calls] == [1, 1]  # one partnership per transaction
+    assert not any(on_main for _, on_main in calls)  # in threads, never on the event loop
+    assert scheduled > 0
+    after = pending(services)
+    # Idempotent: a second run changes nothing.
+    assert await resync_deadlines(services) == scheduled
+    assert pending(services) == after
+    assert after != before
+
+
+def test_sqlite_connections_are_pooled_and_set_up_once(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    connects: list[object] = []
+    event.listen(engine, "connect", lambda conn, record: connects.append(conn))
+    factory = make_session_factory(engine)
+    for _ in range(20):
+        with transaction(factory) as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+    assert len(connects) == 1
+    engine.dispose()
