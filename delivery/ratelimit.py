@@ -259,11 +259,11 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 self._paused[pause_key] = time.monotonic() + seconds + 0.1
                 again = attempt < retries
                 log.warning(
-                    "Telegram flood control: %s to chat %s waits %.0f s%s",
+                    "Telegram asked to slow down (429): %s to chat %s; retry after %.0f s%s",
                     endpoint,
                     chat,
                     seconds,
-                    ", then retries" if again else "",
+                    " (retrying)" if again else "",
                 )
                 if not again:
                     raise

@@ -129,7 +129,10 @@ async def test_a_429_pauses_its_chat_only_and_is_one_line(
     assert fake_telegram.messages_in(GROUP.id) == []
     ours = [r for r in caplog.records if r.name == "delivery.ratelimit"]
     assert [(r.levelname, r.getMessage()) for r in ours] == [
-        ("WARNING", f"Telegram flood control: sendMessage to chat {GROUP.id} waits 30 s")
+        (
+            "WARNING",
+            f"Telegram asked to slow down (429): sendMessage to chat {GROUP.id}; retry after 30 s",
+        )
     ]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
