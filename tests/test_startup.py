@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from bot import app as app_module
 from bot.app import RESYNC_TASK, build_application, resync_deadlines
 from services import deadlines
-from services.chats import link_chat
+from storage import bodies
 from storage import reminders as repo
 from storage.db import make_engine, make_session_factory, transaction
 from storage.runtime import Runtime
@@ -39,17 +39,12 @@ async def test_resync_runs_after_start_in_chunks_off_the_event_loop(
     with transaction(services.session_factory) as session:
         # Linked while the bot was down (no re-sync yet): the re-sync schedules its reminders.
         for n, dnr in enumerate(("SOF 2025/144", "SOF 2023/202")):
-            link_chat(
-                session,
-                diarienummer=dnr,
-                body_text="styrgrupp",
-                chat_id=-9000 - n,
-                thread_id=None,
-                chat_title="Styrgrupp",
-                user_id=None,
-                is_chat_admin=True,
-                now=services.now(),
-            )
+            partnership = bodies.get_partnership_by_diarienummer(session, dnr)
+            assert partnership is not None and partnership.id is not None
+            body = bodies.get_body(session, partnership.id, "styrgrupp")
+            assert body is not None
+            body.chat_id = -9000 - n
+            session.add(body)
     calls: list[tuple[list[int], bool]] = []
     real = deadlines.sync_some
 
