@@ -43,8 +43,11 @@ RESYNC_CHUNK = 20
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     from handlers.commands import publish_commands
+    from views.links import set_bot_username
 
     services = runtime_of(application)
+    # Deep links into the private chat name the bot; reminders are rendered without a bot.
+    set_bot_username(application.bot.username)
     # The file or the calendar may have moved on while the bot was down: every partnership's
     # deadline reminders are brought up to date, but behind polling, not before it, so start-up
     # takes as long with a thousand partnerships as with one. Idempotent: the reminders of a

@@ -10,10 +10,11 @@ Rules worth knowing:
 - A weekday is the next such day; today only if the time is still ahead (without a time, never
   today). "nästa"/"next" + weekday is ambiguous when the plain reading falls in the current ISO
   week ("nästa tisdag" on a Monday: tomorrow or in eight days?); never today.
-- Slash dates ``a/b`` with both parts at most 12 and different are ambiguous (day/month first,
-  then month/day); a reading in the past or too far ahead is left out, and a single remaining
-  reading is taken (``05/12/2026`` in November 2026). If only the month/day reading is a date
-  (``12/25``) it is taken. Dotted ``10.12`` is always day.month; a dotted pair that cannot be a
+- Slash dates ``a/b`` are day/month, as every Swede reads them (``3/4`` is 3 April), when
+  ``day_first`` (the default: Swedish). Without it (an English speaker) a slash date with both
+  parts at most 12 and different is ambiguous (day/month first, then month/day); a reading in
+  the past or too far ahead is left out, and a single remaining reading is taken (``05/12/2026``
+  in November 2026). If only the month/day reading is a date (``12/25``) it is taken. Dotted ``10.12`` is always day.month; a dotted pair that cannot be a
   date (``14.30``) is a time.
 - "Nothing consumed" and "some words that look like a when" differ: ``parse_when_prefix`` takes
   the longest leading run of words that reads as one (``10 dec 20 personer``: 20:00).
@@ -375,7 +376,7 @@ def _day_month(spec: _DayMonth, today: date) -> date | None:
 
 
 def _dates(
-    spec: _DateSyntax, today: date, at: time | None, now_local: datetime
+    spec: _DateSyntax, today: date, at: time | None, now_local: datetime, day_first: bool = True
 ) -> tuple[list[date], str] | str:
     """The readings of a date (usually one) and why there are several, or an error code."""
     if isinstance(spec, _DayMonth):
@@ -385,7 +386,7 @@ def _dates(
         a, b = spec.first, spec.second
         swedish = _day_month(_DayMonth(a, b, spec.year), today)
         american = _day_month(_DayMonth(b, a, spec.year), today)
-        if a <= 12 and b <= 12 and a != b and swedish and american:
+        if not day_first and a <= 12 and b <= 12 and a != b and swedish and american:
             return [swedish, american], AmbiguityReason.DAY_MONTH_ORDER
         if swedish:
             return [swedish], ""
@@ -431,6 +432,7 @@ def _decide(
     now: datetime,
     tz: ZoneInfo,
     require_time: bool,
+    day_first: bool = True,
 ) -> WhenResult:
     if isinstance(spec, str):
         return Invalid(spec)
@@ -441,7 +443,7 @@ def _decide(
     if spec is None:
         readings: tuple[list[date], str] | str = [today], ""
     else:
-        readings = _dates(spec, today, at, now_local)
+        readings = _dates(spec, today, at, now_local, day_first)
     if isinstance(readings, str):
         return Invalid(readings)
     if at is None and require_time:
@@ -516,6 +518,7 @@ def _best_when(
     now: datetime,
     tz: ZoneInfo,
     require_time: bool,
+    day_first: bool = True,
 ) -> tuple[WhenResult, int] | None:
     if not candidates:
         return None
@@ -523,7 +526,7 @@ def _best_when(
     if any(tok.foreign_digits for tok in tokens[:longest]):
         return Invalid(InvalidCode.NON_ASCII_DIGITS), longest
     results = [
-        _decide(c.date, c.time, now=now, tz=tz, require_time=require_time)
+        _decide(c.date, c.time, now=now, tz=tz, require_time=require_time, day_first=day_first)
         for c in candidates
         if c.used == longest
     ]
@@ -531,7 +534,9 @@ def _best_when(
     return chosen, longest
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo, require_time: bool = True) -> WhenResult:
+def parse_when(
+    text: str, *, now: datetime, tz: ZoneInfo, require_time: bool = True, day_first: bool = True
+) -> WhenResult:
     """When a meeting is: the whole of `text` must be a date and/or time (see module doc).
 
     Without a time and with ``require_time=False``, the result is the start of that day.
@@ -543,12 +548,14 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, require_time: bool = T
         return Invalid(InvalidCode.NON_ASCII_DIGITS)
     tokens = _tokenize(text)
     complete = [c for c in _when_candidates(tokens) if c.used == len(tokens)]
-    best = _best_when(complete, tokens, now=now, tz=tz, require_time=require_time)
+    best = _best_when(
+        complete, tokens, now=now, tz=tz, require_time=require_time, day_first=day_first
+    )
     return best[0] if best else Invalid(InvalidCode.UNRECOGNISED)
 
 
 def parse_when_prefix(
-    text: str, *, now: datetime, tz: ZoneInfo, require_time: bool = True
+    text: str, *, now: datetime, tz: ZoneInfo, require_time: bool = True, day_first: bool = True
 ) -> tuple[WhenResult, str]:
     """The longest leading part of `text` that reads as a when, and the rest, stripped.
 
@@ -559,7 +566,14 @@ def parse_when_prefix(
     if not text.strip():
         return Invalid(InvalidCode.EMPTY), ""
     tokens = _tokenize(text)
-    best = _best_when(_when_candidates(tokens), tokens, now=now, tz=tz, require_time=require_time)
+    best = _best_when(
+        _when_candidates(tokens),
+        tokens,
+        now=now,
+        tz=tz,
+        require_time=require_time,
+        day_first=day_first,
+    )
     if best is None:
         return Invalid(InvalidCode.UNRECOGNISED), text.strip()
     result, used = best
@@ -569,8 +583,8 @@ def parse_when_prefix(
 # --- due dates ----------------------------------------------------------------------------
 
 
-def _decide_date(spec: _DateSyntax, today: date) -> DateResult:
-    readings = _dates(spec, today, None, datetime.combine(today, time(0)))
+def _decide_date(spec: _DateSyntax, today: date, day_first: bool = True) -> DateResult:
+    readings = _dates(spec, today, None, datetime.combine(today, time(0)), day_first)
     if isinstance(readings, str):
         return Invalid(readings)
     days, reason = readings
@@ -584,19 +598,21 @@ def _decide_date(spec: _DateSyntax, today: date) -> DateResult:
 
 
 def _best_date(
-    alternatives: _Alternatives, tokens: Sequence[_Token], today: date
+    alternatives: _Alternatives, tokens: Sequence[_Token], today: date, day_first: bool = True
 ) -> tuple[DateResult, int] | None:
     if not alternatives:
         return None
     longest = max(used for used, _ in alternatives)
     if any(tok.foreign_digits for tok in tokens[:longest]):
         return Invalid(InvalidCode.NON_ASCII_DIGITS), longest
-    results = [_decide_date(spec, today) for used, spec in alternatives if used == longest]
+    results = [
+        _decide_date(spec, today, day_first) for used, spec in alternatives if used == longest
+    ]
     chosen = next((r for r in results if not isinstance(r, Invalid)), results[0])
     return chosen, longest
 
 
-def parse_date(text: str, *, today: date) -> DateResult:
+def parse_date(text: str, *, today: date, day_first: bool = True) -> DateResult:
     """A due date (no time): same forms and leniency as `parse_when`; today is allowed, a
     weekday name means a later day (never today)."""
     if not text.strip():
@@ -605,16 +621,16 @@ def parse_date(text: str, *, today: date) -> DateResult:
         return Invalid(InvalidCode.NON_ASCII_DIGITS)
     tokens = _tokenize(text)
     complete = [(u, s) for u, s in _date_syntax(tokens, 0) if u == len(tokens)]
-    best = _best_date(complete, tokens, today)
+    best = _best_date(complete, tokens, today, day_first)
     return best[0] if best else Invalid(InvalidCode.UNRECOGNISED)
 
 
-def parse_date_prefix(text: str, *, today: date) -> tuple[DateResult, str]:
+def parse_date_prefix(text: str, *, today: date, day_first: bool = True) -> tuple[DateResult, str]:
     """The longest leading date in `text` and the rest, stripped (for "/uppgift 10/12 text")."""
     if not text.strip():
         return Invalid(InvalidCode.EMPTY), ""
     tokens = _tokenize(text)
-    best = _best_date(_date_syntax(tokens, 0), tokens, today)
+    best = _best_date(_date_syntax(tokens, 0), tokens, today, day_first)
     if best is None:
         return Invalid(InvalidCode.UNRECOGNISED), text.strip()
     result, used = best

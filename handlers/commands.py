@@ -30,6 +30,7 @@ import handlers.meetings as meetings
 import handlers.members as members
 import handlers.minutes as minutes
 import handlers.privacy as privacy
+import handlers.start as start_router
 import handlers.votes as vote_handlers
 from handlers.bot_context import BotContext
 from handlers.wrapper import Act, in_chat
@@ -80,7 +81,8 @@ def help_command(act: Act) -> None:
 @in_chat()
 def start(act: Act) -> None:
     if act.chat.type == Chat.PRIVATE:
-        act.reply(help_view.private_start())
+        # Deep links land here: the payload router (handlers.start).
+        start_router.private_start(act)
         return
     _help(act)
 

@@ -24,3 +24,11 @@ DATE_ERRORS = {
 def date_error_text(code: str) -> str:
     """The message id for a parse error code (translated by the caller)."""
     return DATE_ERRORS.get(code, DATE_ERRORS["unrecognised"])
+
+
+def day_first() -> bool:
+    """How the writer reads "3/4": day/month in Swedish (3 April, never asked); an English
+    speaker is asked which they meant."""
+    from i18n import current_language
+
+    return current_language() != "en"

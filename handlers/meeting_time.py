@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram import Message
 
 from governance.timeparse import Ambiguous, Invalid, parse_when_prefix
-from handlers.dates import date_error_text
+from handlers.dates import date_error_text, day_first
 from i18n import N_
 from services.errors import Refusal
 
@@ -82,7 +82,7 @@ def duration(start: datetime, length: Length | None, tz: ZoneInfo) -> timedelta 
 def parse(text: str, tz: ZoneInfo, now: datetime) -> When:
     """/kallelse and /flytta: when, then optionally a length or end time, then the place."""
     text = _RANGE.sub(r"\1 -\2", text, count=1)
-    result, rest = parse_when_prefix(text, now=now.astimezone(tz), tz=tz)
+    result, rest = parse_when_prefix(text, now=now.astimezone(tz), tz=tz, day_first=day_first())
     if isinstance(result, Invalid):
         raise Refusal(date_error_text(result.code))
     length, place = _split_length(rest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from governance.timeparse import AmbiguousDate, Invalid, parse_date
-from handlers.dates import date_error_text
+from handlers.dates import date_error_text, day_first
 from handlers.mentions import first_named
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_
@@ -44,7 +44,14 @@ def decide(act: BodyAct) -> None:
     )
     act.answer()
     act.edit(
-        view.membership_decided(person, party, act.role.person, confirmed=action == view.CONFIRM)
+        *view.membership_decided(
+            person,
+            party,
+            act.role.person,
+            confirmed=action == view.CONFIRM,
+            body_id=act.body.id,
+            bot_username=act.context.bot.username,
+        )
     )
 
 
@@ -66,7 +73,7 @@ def appoint_chair(act: BodyAct) -> None:
         )
     until: date | None = None
     if rest:
-        result = parse_date(rest, today=act.today)
+        result = parse_date(rest, today=act.today, day_first=day_first())
         if isinstance(result, Invalid):
             raise Refusal(date_error_text(result.code))
         if isinstance(result, AmbiguousDate):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from governance.timeparse import AmbiguousDate, Invalid, parse_date_prefix
-from handlers.dates import date_error_text
+from handlers.dates import date_error_text, day_first
 from handlers.mentions import all_named, first_named
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_
@@ -134,7 +134,7 @@ def action(act: BodyAct) -> None:
     owner, rest = first_named(act.message)
     if owner is None:
         raise Refusal(sitting.OWNER_HELP)
-    result, text = parse_date_prefix(rest, today=act.today)
+    result, text = parse_date_prefix(rest, today=act.today, day_first=day_first())
     if isinstance(result, Invalid):
         raise Refusal(date_error_text(result.code))
     if isinstance(result, AmbiguousDate):

@@ -28,7 +28,7 @@ from delivery.parts import keyboard as board
 from governance.reminder_times import local_instant
 from governance.timeparse import Ambiguous, Invalid, Parsed, parse_when
 from handlers.bot_context import BotContext
-from handlers.dates import date_error_text
+from handlers.dates import date_error_text, day_first
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_, _, current_language
 from services import votes
@@ -50,9 +50,9 @@ def _wording(partnership: Partnership) -> votes.DecisionWording:
 
 
 def _deadline(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
-    parsed = parse_when(raw, now=now, tz=zone, require_time=True)
+    parsed = parse_when(raw, now=now, tz=zone, require_time=True, day_first=day_first())
     if isinstance(parsed, Invalid) and parsed.code == "missing_time":
-        day_only = parse_when(raw, now=now, tz=zone, require_time=False)
+        day_only = parse_when(raw, now=now, tz=zone, require_time=False, day_first=day_first())
         if isinstance(day_only, Parsed):
             parsed = Parsed(local_instant(day_only.at.date(), time(23, 59), zone))
     if isinstance(parsed, Ambiguous):

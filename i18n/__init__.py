@@ -73,6 +73,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def nt(lang: str, singular: str, plural: str, n: int) -> str:
+    """`ngettext` into an explicit language (reminders rendered for their reader)."""
+    return translations(lang).ngettext(singular, plural, n)
+
+
 def t(lang: str, message: str) -> str:
     """Translate into an explicit language (command descriptions, broadcasts)."""
     return translations(lang).gettext(message)

@@ -19,7 +19,7 @@ from i18n import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "views", "services", "governance", "storage", "delivery", "i18n")
-KEYWORDS = {"_": None, "N_": None, "t": (2,), "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "t": (2,), "ngettext": (1, 2), "nt": (2, 3)}
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
@@ -58,8 +58,15 @@ def update() -> None:
             msgid = key
             previous = old.get(msgid)
             string: Any = previous.string if previous is not None else ""
+            if isinstance(msgid, tuple) and not isinstance(string, (list, tuple)):
+                # A message that became plural: its singular translation is the first form.
+                string = (string, "")
+            elif not isinstance(msgid, tuple) and isinstance(string, (list, tuple)):
+                string = string[0]
             if language == "en" and not string:
                 string = key
+            elif language == "en" and isinstance(key, tuple) and not all(string):
+                string = tuple(given or key[i] for i, given in enumerate(string))
             new.add(
                 msgid,
                 string,

@@ -226,7 +226,7 @@ def call_meeting(
 
 def _local_text(session: Session, body: Body, at: datetime) -> str:
     tz = zone_of(_partnership(session, body))
-    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(tz).strftime("%Y-%m-%d %H.%M")
 
 
 def _entry(item: AgendaItem) -> rules.AgendaEntry:

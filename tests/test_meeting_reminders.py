@@ -404,7 +404,7 @@ def test_renderers_escape_and_localise() -> None:
         "kallelse_message_id": 77,
     }
     text = meeting_texts.render_before(payload, "sv", False)
-    assert "tisdag 27 oktober 2026" in text and "10:00" in text
+    assert "tisdag 27 oktober 2026 kl. 10.00" in text
     assert t("sv", "tomorrow") in text
     assert "Rum &lt;b&gt;3&lt;/b&gt; &amp; co" in text and "<b>3</b>" not in text
     english = meeting_texts.render_nudge(payload, "en", False)
@@ -494,7 +494,7 @@ async def test_dispatcher_sends_reminders_and_nudges(harness: Harness) -> None:
     assert len(sent) == 1
     chat_id, thread_id, text = sent[0]
     assert (chat_id, thread_id) == (SG_CHAT_ID, TOPIC)
-    assert "tisdag 27 oktober 2026" in text and "10:00" in text
+    assert "tisdag 27 oktober 2026" in text and "10.00" in text
     assert t("sv", "in {days} days").format(days=7) in text and "Stadshuset" in text
 
     # 10:00 CET, 26 October (after the DST change): the group reminder and Anna's nudge only.
@@ -506,7 +506,7 @@ async def test_dispatcher_sends_reminders_and_nudges(harness: Harness) -> None:
     assert sorted(c for c, _, _ in sent) == sorted([SG_CHAT_ID, ANNA.id])
     assert BO.id not in {m.chat_id for m in h.fake.sent}  # Bo answered: never nudged
     nudge = next(text for c, _, text in sent if c == ANNA.id)
-    assert t("sv", "tomorrow") in nudge and "10:00" in nudge
+    assert t("sv", "tomorrow") in nudge and "10.00" in nudge
     group = next(text for c, _, text in sent if c == SG_CHAT_ID)
     assert t("sv", "tomorrow") in group
 

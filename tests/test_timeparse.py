@@ -177,15 +177,25 @@ def test_boundaries_of_past_and_far() -> None:
     assert local(when("2031-11-23 10:00")) == datetime(2031, 11, 23, 10, 0)
 
 
-def test_day_month_order_is_asked() -> None:
-    result = when("03/04 10:00")
+def test_slash_dates_are_day_month_in_swedish() -> None:
+    # No Swede reads 3/4 as 4 March: in Swedish it is 3 April, without a question.
+    assert local(when("3/4 14")) == datetime(2027, 4, 3, 14)
+    assert local(when("03/04 10:00")) == datetime(2027, 4, 3, 10)
+    assert local(when("10/12 14")) == datetime(2026, 12, 10, 14)
+    assert parse_date("03/04", today=TODAY) == ParsedDate(date(2027, 4, 3))
+    # What Swedish itself leaves open is still asked.
+    assert isinstance(when("12/25 10:00"), Parsed)  # only month/day is a date
+
+
+def test_day_month_order_is_asked_in_english() -> None:
+    result = when("03/04 10:00", day_first=False)
     assert isinstance(result, Ambiguous)
     assert result.reason == "day_month_order"
     assert [c.replace(tzinfo=None) for c in result.candidates] == [
         datetime(2027, 4, 3, 10),  # Swedish reading first
         datetime(2027, 3, 4, 10),
     ]
-    result = when("10/12 14")
+    result = when("10/12 14", day_first=False)
     assert isinstance(result, Ambiguous)
     assert result.candidates[0].replace(tzinfo=None) == datetime(2026, 12, 10, 14)
     # Same number twice, or a part above 12: no question.
@@ -337,9 +347,11 @@ def test_prefix_failures_keep_the_text() -> None:
         "Rum",
     )
     assert parse_when_prefix("  ", now=NOW, tz=TZ) == (Invalid("empty"), "")
-    result, rest = parse_when_prefix("03/04 10:00 Rum", now=NOW, tz=TZ)
+    result, rest = parse_when_prefix("03/04 10:00 Rum", now=NOW, tz=TZ, day_first=False)
     assert isinstance(result, Ambiguous)
     assert rest == "Rum"
+    result, rest = parse_when_prefix("03/04 10:00 Rum", now=NOW, tz=TZ)
+    assert isinstance(result, Parsed) and rest == "Rum"
 
 
 def test_prefix_keeps_original_case_and_characters_of_the_rest() -> None:
@@ -391,7 +403,7 @@ def test_parse_date_invalid(text: str, code: str) -> None:
 
 
 def test_parse_date_ambiguous_and_prefix() -> None:
-    result = parse_date("03/04", today=TODAY)
+    result = parse_date("03/04", today=TODAY, day_first=False)
     assert result == AmbiguousDate([date(2027, 4, 3), date(2027, 3, 4)], "day_month_order")
     assert parse_date_prefix("10 dec Skicka siffrorna", today=TODAY) == (
         ParsedDate(date(2026, 12, 10)),

@@ -47,7 +47,7 @@ def test_kallelse_in_one_message_with_agenda_details_and_the_count() -> None:
         before, panel = view.kallelse_parts(_kallelse())
     assert before == []
     assert panel.startswith("<b>Kallelse</b>: Styrgruppen, möte 3/2026")
-    assert "torsdag 10 december 2026 kl. 14:00–16:00" in panel
+    assert "torsdag 10 december 2026 kl. 14.00–16.00" in panel
     assert "3. Budget &lt;2027&gt; (anmäld av Bo)" in panel
     assert "Struken" not in panel
     assert "Anna Berg, senast 2026-12-10: Skicka statistiken" in panel

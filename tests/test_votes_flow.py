@@ -167,6 +167,8 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     assert h.fake.messages_in(SG_CHAT.id)[-1].message_id == message.message_id
     shown = h.fake.last(SG_CHAT.id).plain
     assert "⚠️" in shown and f"Olle: {NO}" in shown and f"Agneta: {YES}" in shown
+    assert "Convictus: ⚠️ oeniga (Ja 1, Nej 1) – räknas inte förrän de är eniga" in shown
+    assert "Parternas röster: " in shown
     assert counts(1, 1, 0) in shown  # Convictus not counted while split
     # The chair cannot close a standalone vote early while the split could still change it.
     toast = await press(h, CHAIR, SG_CHAT, message.message_id, f"vt:{vote_id}:c")
@@ -188,15 +190,10 @@ async def test_001_split_party_counts_once_its_representatives_agree(harness: Ha
     await press(h, CONVICTUS2, SG_CHAT, message.message_id, f"vt:{vote_id}:y")
     shown = h.fake.last(SG_CHAT.id).plain
     assert counts(2, 1, 0) in shown and "⚠️" not in shown
-    assert (
-        sv(
-            "Votes cast: {cast} of {entitled} entitled (turnout {turnout} %)",
-            cast=3,
-            entitled=3,
-            turnout=100,
-        )
-        in shown
-    )  # parties, not people
+    # Parties, not people: each party's vote and how it came about.
+    assert "Avgivna röster: 3 av 3 röstberättigade parter (deltagande 100 %)" in shown
+    assert "Convictus: Ja (2 av 2)" in shown
+    assert "Stockholms Stadsmission: Ja (1 av 1)" in shown
 
     # A member cannot close; the chair can now (every unit settled); a second close is refused.
     assert await press(h, CITY, SG_CHAT, message.message_id, f"vt:{vote_id}:c") == ONLY_CHAIR_CLOSES

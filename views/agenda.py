@@ -11,6 +11,7 @@ from babel.dates import format_datetime
 from governance import agenda as rules
 from i18n import N_, _, current_language
 from storage.models import AgendaItem, Body, Meeting
+from views.common import clock, clock_pattern, zone_note
 
 STANDARD_TITLES: dict[str, str] = {
     rules.StandardKey.OPENING: N_("Opening of the meeting"),
@@ -23,7 +24,7 @@ STANDARD_TITLES: dict[str, str] = {
     rules.StandardKey.OTHER_BUSINESS: N_("Other business"),
     rules.StandardKey.CLOSING: N_("Closing of the meeting"),
 }
-_DATE_PATTERNS = {"sv": "EEEE d MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
+_DATE_PATTERNS = {"sv": "EEEE d MMMM y 'kl.' ", "en": "EEEE d MMMM y 'at' "}
 
 
 def item_title(item: AgendaItem) -> str:
@@ -41,18 +42,22 @@ def meeting_title(body: Body, meeting: Meeting) -> str:
 
 
 def when_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """ "torsdag 10 december 2026 kl. 14:00–15:30 (CET)" in the current language."""
+    """ "torsdag 10 december 2026 kl. 14.00–15.30" (English: "… at 14:00–15:30 (CET)") in the
+    current language."""
     lang = current_language()
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    pattern = _DATE_PATTERNS.get(lang, _DATE_PATTERNS["sv"])
+    pattern = _DATE_PATTERNS.get(lang, _DATE_PATTERNS["sv"]) + clock_pattern(lang)
     text = format_datetime(local_start, pattern, locale=lang)
     if local_end.date() == local_start.date():
-        text += "–" + local_end.strftime("%H:%M")
+        text += "–" + clock(local_end, lang)
     else:
         text += " – " + format_datetime(local_end, pattern, locale=lang)
-    return f"{text} ({local_start.tzname()})"
+    return text + zone_note(local_start, lang)
 
 
 def short_when(start: datetime, tz: ZoneInfo) -> str:
+    """ "2026-12-10 kl. 14.00" (English: "2026-12-10 14:00 CET")."""
     local = start.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    if current_language() == "en":
+        return f"{local:%Y-%m-%d} {clock(local, 'en')} {local.tzname()}"
+    return f"{local:%Y-%m-%d} kl. {clock(local, 'sv')}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance.textsplit import truncate_plain
-from i18n import _
+from i18n import _, current_language
 from storage.models import Person
 
 
@@ -38,3 +39,28 @@ def keyboard_or_none(
     keyboard: Sequence[Sequence[InlineKeyboardButton]],
 ) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(keyboard) if keyboard else None
+
+
+# --- times of day, one style per language ---------------------------------------------------
+# Swedish writes "kl. 13.00" (Språkrådet; municipal protokoll), in chat and documents alike;
+# English "13:00". Swedish texts name no time zone (the partnership's zone is the members' own);
+# English ones add it, for readers who may be elsewhere.
+
+
+def clock(at: datetime | time, language: str | None = None) -> str:
+    """ "13.00" in Swedish, "13:00" in English."""
+    separator = ":" if (language or current_language()) == "en" else "."
+    return f"{at.hour:02d}{separator}{at.minute:02d}"
+
+
+def clock_pattern(language: str | None = None) -> str:
+    """The same as a Babel pattern (for format_datetime)."""
+    return "HH:mm" if (language or current_language()) == "en" else "HH.mm"
+
+
+def zone_note(at: datetime, language: str | None = None) -> str:
+    """ " (CET)" after an English time; nothing after a Swedish one."""
+    if (language or current_language()) != "en":
+        return ""
+    name = at.tzname()
+    return f" ({name})" if name else ""

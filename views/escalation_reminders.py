@@ -11,6 +11,7 @@ from babel.dates import format_datetime
 
 from delivery.renderers import escape, register, with_late_note
 from i18n import t
+from views.common import clock_pattern
 from views.decision_reminders import long_date
 
 KIND_RAISED = "escalation.raised"  # the same names as the service
@@ -31,7 +32,8 @@ __all__ = [
 def _when(value: str, language: str) -> str:
     instant = datetime.fromisoformat(value)
     locale = "en" if language == "en" else "sv"
-    return format_datetime(instant, "d MMMM y HH:mm", tzinfo=instant.tzinfo, locale=locale)
+    pattern = "d MMMM y " + clock_pattern(language)
+    return format_datetime(instant, pattern, tzinfo=instant.tzinfo, locale=locale)
 
 
 def _header(icon: str, title: str, payload: dict[str, Any]) -> str:

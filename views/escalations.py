@@ -13,7 +13,7 @@ from governance.textsplit import truncate_plain
 from i18n import N_, _, current_language
 from services.escalations import OpenEscalation
 from storage.models import Escalation, Person
-from views.common import esc, mention
+from views.common import clock_pattern, esc, mention
 
 PREFIX = "es"  # callback data "es:<escalation id>:c" (confirm) or ":w" (withdraw)
 CONFIRM, WITHDRAW = "c", "w"
@@ -96,7 +96,7 @@ def _age(days: int) -> str:
 
 def _meeting_when(zone: ZoneInfo, starts_at: datetime) -> str:
     locale = "en" if current_language() == "en" else "sv"
-    return format_datetime(starts_at, "d MMMM y HH:mm", tzinfo=zone, locale=locale)
+    return format_datetime(starts_at, "d MMMM y " + clock_pattern(), tzinfo=zone, locale=locale)
 
 
 def open_list(found: Sequence[OpenEscalation], zone: ZoneInfo) -> str:

@@ -309,14 +309,17 @@ def which_time(
     candidates: Sequence[datetime], tz: ZoneInfo, prefix: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """An ambiguous time, asked with one button per reading."""
+    labels = [short_when(c, tz) for c in candidates]
+    if len(set(labels)) < len(labels):
+        # The same wall time twice (the autumn DST change): only the zone tells them apart.
+        labels = [
+            f"{label} ({c.astimezone(tz).tzname()})"
+            for label, c in zip(labels, candidates, strict=True)
+        ]
     keyboard = InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    short_when(c, tz), callback_data=f"{prefix}:{int(c.timestamp())}"
-                )
-            ]
-            for c in candidates
+            [InlineKeyboardButton(label, callback_data=f"{prefix}:{int(c.timestamp())}")]
+            for label, c in zip(labels, candidates, strict=True)
         ]
     )
     return _("Which time did you mean?"), keyboard

@@ -16,6 +16,7 @@ from babel.dates import format_date
 
 from delivery.renderers import escape, register, with_late_note
 from i18n import t
+from views.common import clock
 
 KIND_BEFORE = "meeting.before"  # the same names as services.meeting_reminders
 KIND_NUDGE = "meeting.nudge"
@@ -37,10 +38,10 @@ def _locale(language: str) -> str:
 
 
 def meeting_time(local_start: str, language: str) -> str:
-    """'tisdag 27 oktober 2026 kl. 10:00' / 'Tuesday, October 27, 2026 at 10:00'."""
+    """'tisdag 27 oktober 2026 kl. 10.00' / 'Tuesday, October 27, 2026 at 10:00'."""
     start = datetime.fromisoformat(local_start)
     day = format_date(start.date(), "full", locale=_locale(language))
-    return t(language, "{day} at {time}").format(day=day, time=start.strftime("%H:%M"))
+    return t(language, "{day} at {time}").format(day=day, time=clock(start, language))
 
 
 def time_until(offset: str, language: str) -> str | None:

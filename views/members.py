@@ -7,9 +7,10 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from i18n import _
+from i18n import _, current_language
 from services.members import MemberList
 from storage.models import Party, Person
+from views import links
 from views.common import esc, mention, person_name
 
 CONFIRM, REJECT = "mc", "mr"  # callback data "mc:<membership id>", "mr:<membership id>"
@@ -20,7 +21,7 @@ def membership_request(
     person: Person, party: Party, membership_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
-        "{person} says they represent {party} in this body. The chair or the administrator can confirm."
+        "{person} asks to be registered as a representative of {party} here. The chair or the administrator confirms with the buttons below."
     ).format(person=mention(person), party=esc(party.name))
     keyboard = InlineKeyboardMarkup(
         [
@@ -34,17 +35,38 @@ def membership_request(
 
 
 def membership_decided(
-    person: Person, party: Party, decider: Person | None, *, confirmed: bool
-) -> str:
+    person: Person,
+    party: Party,
+    decider: Person | None,
+    *,
+    confirmed: bool,
+    body_id: int | None = None,
+    bot_username: str | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The request's message once decided; a confirmed member is invited into the private chat,
+    where their own reminders and votes come (a deep-link button)."""
     if confirmed:
         text = _("{person} represents {party}. Confirmed by {decider}.")
     else:
         text = _("{person}'s request to represent {party} was not confirmed ({decider}).")
-    return text.format(
+    shown = text.format(
         person=mention(person),
         party=esc(party.name),
         decider=esc(person_name(decider)) if decider else esc(_("an admin")),
     )
+    button = (
+        links.start_button(links.body_payload(body_id), current_language(), bot_username)
+        if confirmed and body_id is not None
+        else None
+    )
+    if button is None:
+        return shown, None
+    shown += "\n\n" + esc(
+        _(
+            "{name}: start a private chat with me to get your own reminders there – meetings you have not answered, open votes, your action items."
+        ).format(name=person_name(person))
+    )
+    return shown, InlineKeyboardMarkup([[links.ptb_button(button)]])
 
 
 def member_list(listing: MemberList) -> str:

@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 
 from delivery.renderers import escape, register, with_late_note
 from governance.voting import Choice, Outcome, Tally
-from i18n import N_, t
+from i18n import N_, nt, t
 from services.votes import KIND_REMINDER, RollCallParty
 from storage.models import Person, Vote
 
@@ -24,6 +24,7 @@ __all__ = [
     "OUTCOME_NAMES",
     "choice_name",
     "decision_text",
+    "party_line",
     "render_reminder",
     "vote_message",
 ]
@@ -47,8 +48,9 @@ def choice_name(choice: Choice | str, language: str) -> str:
 
 
 def when_text(at: datetime, zone: ZoneInfo, language: str) -> str:
-    return format_datetime(at.astimezone(zone), "d MMMM yyyy HH:mm", tzinfo=zone,
-                           locale=_locale(language))  # fmt: skip
+    """ "10 december 2026 kl. 17.00" / "10 December 2026 17:00"."""
+    pattern = "d MMMM yyyy HH:mm" if language == "en" else "d MMMM yyyy 'kl.' HH.mm"
+    return format_datetime(at.astimezone(zone), pattern, tzinfo=zone, locale=_locale(language))
 
 
 def _name(person: Person) -> str:
@@ -57,11 +59,28 @@ def _name(person: Person) -> str:
 
 
 def _counts(result: Tally, language: str) -> list[str]:
+    counts = t(language, "Yes {yes} · No {no} · Abstain {abstain}").format(
+        yes=result.yes, no=result.no, abstain=result.abstain
+    )
+    if result.rule == "per_party":
+        # The numbers are parties, not presses: say so.
+        counts = t(language, "Parties' votes: {counts}").format(counts=counts)
+        cast = nt(
+            language,
+            "Votes cast: {cast} of {entitled} entitled party (turnout {turnout} %)",
+            "Votes cast: {cast} of {entitled} entitled parties (turnout {turnout} %)",
+            result.entitled,
+        )
+    else:
+        cast = nt(
+            language,
+            "Votes cast: {cast} of {entitled} entitled member (turnout {turnout} %)",
+            "Votes cast: {cast} of {entitled} entitled members (turnout {turnout} %)",
+            result.entitled,
+        )
     lines = [
-        t(language, "Yes {yes} · No {no} · Abstain {abstain}").format(
-            yes=result.yes, no=result.no, abstain=result.abstain
-        ),
-        t(language, "Votes cast: {cast} of {entitled} entitled (turnout {turnout} %)").format(
+        counts,
+        cast.format(
             cast=result.votes_cast, entitled=result.entitled, turnout=round(result.turnout * 100)
         ),
     ]
@@ -72,6 +91,31 @@ def _counts(result: Tally, language: str) -> list[str]:
             )
         )
     return lines
+
+
+def party_line(row: RollCallParty, language: str) -> str:
+    """How a party stands and how it came about: "Convictus: Yes (2 of 2)", "⚠️ split"."""
+    chosen = [choice for _person, choice in row.voters if choice is not None]
+    total = len(row.voters)
+    head = f"<b>{escape(row.party_name)}</b>: "
+    if row.split:
+        tally = ", ".join(
+            f"{choice_name(c, language)} {chosen.count(c)}" for c in Choice if c in chosen
+        )
+        if row.counted is None:
+            note = t(language, "not counted until they agree")
+        else:
+            note = t(language, "the designated representative decides: {choice}").format(
+                choice=choice_name(row.counted, language)
+            )
+        split = t(language, "split")
+        return head + "⚠️ " + escape(f"{split} ({tally}) – {note}")
+    of = t(language, "({voted} of {total})")
+    if row.counted is None:
+        shown, voted = t(language, "not voted"), 0
+    else:
+        shown, voted = choice_name(row.counted, language), chosen.count(row.counted)
+    return head + escape(f"{shown} {of.format(voted=voted, total=total)}")
 
 
 def vote_message(
@@ -103,15 +147,16 @@ def vote_message(
     lines += [escape(line) for line in _counts(result, language)]
     lines.append("")
     for row in rows:
-        head = f"<b>{escape(row.party_name)}</b>"
-        if row.split and row.counted is None:
-            head += " ⚠️ " + escape(t(language, "split: not counted until they agree"))
-        elif row.split:
-            head += " ⚠️ " + escape(t(language, "split: the designated representative decides"))
-        lines.append(head)
-        for person, choice in row.voters:
-            shown = choice_name(choice, language) if choice else t(language, "not voted")
-            lines.append(f"  {_name(person)}: {escape(shown)}")
+        voters = " · ".join(
+            f"{_name(person)}: "
+            + escape(choice_name(choice, language) if choice else t(language, "not voted"))
+            for person, choice in row.voters
+        )
+        if result.rule == "per_party":
+            lines.append(party_line(row, language))
+            lines.append(f"   {voters}")
+        else:
+            lines.append(f"<b>{escape(row.party_name)}</b>: {voters}")
     if vote.status == "closed":
         lines.append("")
         outcome = t(language, OUTCOME_NAMES[result.outcome])
@@ -157,15 +202,18 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
     if payload.get("private"):
         lines.append(escape(t(language, "You have not voted yet. The vote closes {when}; vote with the buttons under the vote in the group.").format(when=when)))  # fmt: skip
     else:
+        people = payload.get("names", [])
         names = ", ".join(
             f'<a href="tg://user?id={int(n["user_id"])}">{escape(n.get("name", ""))}</a>'
-            for n in payload.get("names", [])
+            for n in people
         )
-        lines.append(
-            t(language, "{names}: you have not voted yet. The vote closes {when}.").format(
-                names=names, when=escape(when)
-            )
+        wording = nt(
+            language,
+            "{names}: you have not voted yet. The vote closes {when}.",
+            "{names}: none of you has voted yet. The vote closes {when}.",
+            len(people),
         )
+        lines.append(wording.format(names=names, when=escape(when)))
     return with_late_note("\n".join(lines), language, late)
 
 
