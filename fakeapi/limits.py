@@ -15,9 +15,14 @@ CALLBACK_DATA_MAX_BYTES = 64
 MAX_INLINE_BUTTONS = 100
 MAX_COMMANDS = 100
 COMMAND_DESCRIPTION_LIMIT = 256
+DESCRIPTION_LIMIT = 512  # setMyDescription
+SHORT_DESCRIPTION_LIMIT = 120  # setMyShortDescription
 
 PARSE_MODES = ("html", "markdown", "markdownv2")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+# A deep link to a bot: https://t.me/<bot>?start=<payload>, payload 1-64 of A-Za-z0-9_- .
+_DEEP_LINK = re.compile(r"https://t\.me/([A-Za-z0-9_]{5,32})\?start(?:group)?=(.*)")
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 # Everything on an inline button besides its label is an action; exactly one must be set.
 _NOT_ACTIONS = frozenset({"text", "icon_custom_emoji_id", "style"})
@@ -56,7 +61,23 @@ def check_limits(method: str, params: dict[str, Any]) -> None:
         raise bad_request("MESSAGE_TOO_LONG: callback answer text is longer than 200 characters")
     if method == "setMyCommands":
         check_commands(params["commands"])
-    if method in ("setMyCommands", "getMyCommands", "deleteMyCommands"):
+    if (
+        method == "setMyDescription"
+        and utf16_len(params.get("description", "")) > DESCRIPTION_LIMIT
+    ):
+        raise bad_request("BOT_DESCRIPTION_INVALID: at most 512 characters")
+    if (
+        method == "setMyShortDescription"
+        and utf16_len(params.get("short_description", "")) > SHORT_DESCRIPTION_LIMIT
+    ):
+        raise bad_request("BOT_SHORT_DESCRIPTION_INVALID: at most 120 characters")
+    if method in (
+        "setMyCommands",
+        "getMyCommands",
+        "deleteMyCommands",
+        "setMyDescription",
+        "setMyShortDescription",
+    ):
         language = params.get("language_code", "")
         if language and not _LANGUAGE.fullmatch(language):
             raise bad_request(f"invalid language code {language!r}: expected ISO 639-1")
@@ -93,6 +114,18 @@ def _check_button(button: dict[str, Any]) -> None:
     data = button.get("callback_data")
     if data is not None and not 1 <= len(str(data).encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES:
         raise bad_request("BUTTON_DATA_INVALID: callback_data must be 1-64 bytes")
+    url = button.get("url")
+    if url is not None:
+        _check_url(str(url))
+
+
+def _check_url(url: str) -> None:
+    """URL buttons: http(s) or tg://; a deep link's start payload as Telegram allows it."""
+    if not url.startswith(("https://", "http://", "tg://")):
+        raise bad_request("BUTTON_URL_INVALID: unsupported URL protocol")
+    found = _DEEP_LINK.fullmatch(url)
+    if found is not None and not _PAYLOAD.fullmatch(found[2]):
+        raise bad_request("BUTTON_URL_INVALID: a start payload is 1-64 characters of A-Za-z0-9_-")
 
 
 def check_commands(commands: list[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from fakeapi.schema import ApiError, bad_request
 from fakeapi.world import StoredMessage, World
 
 _CHAT_FIELDS = ("chat_id", "from_chat_id")
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile: bots download files of at most 20 MB
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
@@ -39,6 +40,11 @@ class StoredFile:
     name: str | None
     mime_type: str | None
     data: bytes
+    size: int | None = None  # what Telegram says the file weighs (a test's stand-in for bytes)
+
+    @property
+    def file_size(self) -> int:
+        return self.size if self.size is not None else len(self.data)
 
     @property
     def file_path(self) -> str:
@@ -75,6 +81,13 @@ class BotApi:
             "setMessageReaction": self.set_message_reaction,
             "leaveChat": self.leave_chat,
             "getFile": self.get_file,
+            "pinChatMessage": self.pin_chat_message,
+            "unpinChatMessage": self.unpin_chat_message,
+            "unpinAllChatMessages": self.unpin_all_chat_messages,
+            "setMyDescription": self.set_my_description,
+            "setMyShortDescription": self.set_my_short_description,
+            "getMyDescription": self.get_my_description,
+            "getMyShortDescription": self.get_my_short_description,
         }
 
     def call(self, method: str, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
@@ -396,9 +409,90 @@ class BotApi:
         stored = self.files.get(params["file_id"])
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.file_size > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big", violation=False)
         return {
             "file_id": stored.file_id,
             "file_unique_id": f"U{stored.file_id}",
-            "file_size": len(stored.data),
+            "file_size": stored.file_size,
             "file_path": stored.file_path,
         }
+
+    # -- pinning -------------------------------------------------------------------------------
+
+    def _may_pin(self, chat_id: int) -> None:
+        chat = self.world.chats[chat_id]
+        if chat.type == "private":
+            return
+        # Groups and supergroups: only an administrator bot (with can_pin_messages) may pin.
+        if self.world.bot_status(chat_id) not in ("administrator", "creator"):
+            raise bad_request(
+                "not enough rights to manage pinned messages in the chat", violation=False
+            )
+
+    def pin_chat_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
+        chat_id = params["chat_id"]
+        self._may_pin(chat_id)
+        stored = self.world.find_message(chat_id, params["message_id"])
+        if stored is None or stored.deleted:
+            raise bad_request("message to pin not found", violation=stored is None)
+        pinned = self.world.pinned.setdefault(chat_id, [])
+        if params["message_id"] in pinned:
+            pinned.remove(params["message_id"])
+        pinned.append(params["message_id"])
+        return True
+
+    def unpin_chat_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
+        chat_id = params["chat_id"]
+        self._may_pin(chat_id)
+        pinned = self.world.pinned.setdefault(chat_id, [])
+        message_id = params.get("message_id")
+        if message_id is None:
+            if pinned:
+                pinned.pop()
+            return True
+        if message_id not in pinned:
+            raise bad_request("message to unpin not found", violation=False)
+        pinned.remove(message_id)
+        return True
+
+    def unpin_all_chat_messages(
+        self, params: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> bool:
+        self._may_pin(params["chat_id"])
+        self.world.pinned[params["chat_id"]] = []
+        return True
+
+    # -- the bot's descriptions ----------------------------------------------------------------
+
+    def set_my_description(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
+        key = ("description", params.get("language_code", ""))
+        text = params.get("description", "")
+        if text:
+            self.world.descriptions[key] = text
+        else:
+            self.world.descriptions.pop(key, None)
+        return True
+
+    def set_my_short_description(
+        self, params: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> bool:
+        key = ("short_description", params.get("language_code", ""))
+        text = params.get("short_description", "")
+        if text:
+            self.world.descriptions[key] = text
+        else:
+            self.world.descriptions.pop(key, None)
+        return True
+
+    def get_my_description(
+        self, params: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> dict[str, Any]:
+        key = ("description", params.get("language_code", ""))
+        return {"description": self.world.descriptions.get(key, "")}
+
+    def get_my_short_description(
+        self, params: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> dict[str, Any]:
+        key = ("short_description", params.get("language_code", ""))
+        return {"short_description": self.world.descriptions.get(key, "")}

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from fakeapi.html import plain_text
 from fakeapi.limits import check_limits
-from fakeapi.methods import BotApi, UploadedFile
+from fakeapi.methods import BotApi, StoredFile, UploadedFile
 from fakeapi.models import BOT_ID, Delay, FakeChat, FakeUser, Fault, SentMessage, Violation
 from fakeapi.schema import ApiError, Validator, decode_form_value
 from fakeapi.world import World
@@ -184,6 +184,42 @@ class FakeTelegram(World):
                 text,
                 thread_id=thread_id,
                 sender_chat=sender_chat,
+                reply_to_message_id=reply_to_message_id,
+            )
+        )
+
+    def send_document(
+        self,
+        user: FakeUser,
+        chat: FakeChat,
+        file_name: str,
+        data: bytes,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        size: int | None = None,
+        thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A user sends a file (its bytes downloadable by the bot with getFile); `size` makes
+        Telegram claim another size (a 30 MB file without 30 MB of test data)."""
+        stored = StoredFile(f"UDOC{len(self.api.files) + 1:04d}", file_name, mime_type, data, size)
+        self.api.files[stored.file_id] = stored
+        document: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": f"U{stored.file_id}",
+            "file_name": file_name,
+            "file_size": stored.file_size,
+        }
+        if mime_type:
+            document["mime_type"] = mime_type
+        return self.push(
+            self.make_document(
+                user,
+                chat,
+                document,
+                caption=caption,
+                thread_id=thread_id,
                 reply_to_message_id=reply_to_message_id,
             )
         )

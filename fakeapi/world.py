@@ -58,6 +58,9 @@ class World:
         self.sent: list[SentMessage] = []
         self.callback_queries: dict[str, bool] = {}  # id -> answered
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # setMyDescription / setMyShortDescription: (method, language_code) -> text
+        self.descriptions: dict[tuple[str, str], str] = {}
+        self.pinned: dict[int, list[int]] = {}  # chat id -> pinned message ids, oldest first
         self.webhook_url = ""
         self.privacy_mode = True  # can_read_all_group_messages is false in getMe
         self._message_ids: dict[int, int] = {}
@@ -164,6 +167,47 @@ class World:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            if chat.is_forum:
+                message["is_topic_message"] = True
+        if reply_to_message_id is not None:
+            replied = self.find_message(chat.id, reply_to_message_id)
+            if replied is None:
+                raise AssertionError(f"no message {reply_to_message_id} in chat {chat.id}")
+            message["reply_to_message"] = copy.deepcopy(replied.message)
+        self.store(message)
+        return self._next_update(message=message)
+
+    def make_document(
+        self,
+        user: FakeUser,
+        chat: FakeChat,
+        document: dict[str, Any],
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A message carrying a file (`document`: a Document object); a caption starting with
+        a /command gets its bot_command entity, as Telegram gives it."""
+        if chat.type == "private" and chat.id != user.id:
+            raise AssertionError("a private chat's id is its user's id: use FakeChat.private(user)")
+        self._known(chat, user)
+        message: dict[str, Any] = {
+            "message_id": self.next_message_id(chat.id),
+            "date": self.now(),
+            "chat": chat.to_dict(),
+            "from": user.to_dict(),
+            "document": document,
+        }
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                command = caption.split(maxsplit=1)[0]
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+                ]
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             if chat.is_forum:
@@ -309,14 +353,16 @@ class World:
     def bot_sees(self, update: dict[str, Any]) -> bool:
         """Privacy mode: in groups a non-admin bot gets commands, replies to it and mentions."""
         message = update.get("message")
-        if not self.privacy_mode or message is None or "text" not in message:
+        if not self.privacy_mode or message is None:
             return True
+        if "text" not in message and "caption" not in message and "document" not in message:
+            return True  # service messages
         chat = message["chat"]
         if chat["type"] not in ("group", "supergroup"):
             return True
         if self.bot_status(chat["id"]) in ("administrator", "creator"):
             return True
-        text: str = message["text"]
+        text: str = message.get("text", message.get("caption", ""))
         replied = message.get("reply_to_message", {})
         return (
             text.startswith("/")

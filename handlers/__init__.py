@@ -84,6 +84,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(
         CallbackQueryHandler(escalations.escalation_button, pattern=r"^es:"), group=0
     )
+    from handlers import private
+
+    # Answers given in the private chat (deep links, private reminders).
+    application.add_handler(CallbackQueryHandler(private.rsvp, pattern=r"^pr:"), group=0)
+    application.add_handler(CallbackQueryHandler(private.vote, pattern=r"^pv:"), group=0)
     from handlers import privacy
 
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^fm:"), group=0)

@@ -45,7 +45,7 @@ def queue_kallelse(act: BodyAct, k: service.Kallelse) -> None:
     assert meeting_id is not None
     with language(k.partnership.language):
         before, panel = view.kallelse_parts(k)
-        keyboard = view.rsvp_keyboard(meeting_id)
+        keyboard = view.rsvp_keyboard(meeting_id, k.body.id)
         data, name = view.ics(k, now=act.now)
         caption = view.invitation_caption(k.body, k.meeting)
     outbox.send(

@@ -124,6 +124,7 @@ def _payload(
 ) -> dict[str, Any]:
     return {
         "meeting_id": meeting.id,
+        "body_id": body.id,
         "body": body.kind,
         "body_name": body.name,
         "diarienummer": partnership.diarienummer,

@@ -448,6 +448,9 @@ def sync_vote_reminders(session: Session, vote: Vote, *, body: Body, now: dateti
     ]
     payload = {
         "vote_id": vote.id,
+        "body_id": body.id,
+        "group_chat_id": body.chat_id,
+        "message_id": vote.message_id,  # the vote in the group, once sent
         "question": vote.question[:500],
         "closes_at": vote.closes_at.astimezone(ZoneInfo(partnership.timezone)).isoformat(),
         "timezone": partnership.timezone,

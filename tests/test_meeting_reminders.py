@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from delivery.dispatcher import ReminderDispatcher, get_dispatcher
+from delivery.parts import Text
 from i18n import t
 from services import deadlines
 from services.meeting_reminders import (
@@ -403,15 +404,22 @@ def test_renderers_escape_and_localise() -> None:
         "group_chat_id": -1001234,
         "kallelse_message_id": 77,
     }
-    text = meeting_texts.render_before(payload, "sv", False)
+    (part,) = meeting_texts.render_before(payload, "sv", False)
+    text = part if isinstance(part, str) else part.html
     assert "tisdag 27 oktober 2026 kl. 10.00" in text
     assert t("sv", "tomorrow") in text
     assert "Rum &lt;b&gt;3&lt;/b&gt; &amp; co" in text and "<b>3</b>" not in text
-    english = meeting_texts.render_nudge(payload, "en", False)
+    (nudge,) = meeting_texts.render_nudge(payload, "en", False)
+    assert isinstance(nudge, Text) and nudge.keyboard is not None
+    english = nudge.html
     assert "Tuesday, October 27, 2026 at 10:00" in english
-    assert 'href="https://t.me/c/1234/77"' in english
-    late = meeting_texts.render_before(payload, "en", True)
-    assert "tomorrow" not in late and "October 27, 2026" in late
+    # The nudge is answered right there, or the kallelse opened in the group.
+    answers, link = nudge.keyboard
+    assert [b.data for b in answers] == ["pr:1:y", "pr:1:n", "pr:1:m"]
+    assert link[0].url == "https://t.me/c/1234/77"
+    (late,) = meeting_texts.render_before(payload, "en", True)
+    late_text = late if isinstance(late, str) else late.html
+    assert "tomorrow" not in late_text and "October 27, 2026" in late_text
 
 
 # --- end to end: the dispatcher sends them ------------------------------------------------

@@ -12,10 +12,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance import agenda as rules
 from governance.textsplit import split_html, truncate_plain
-from i18n import N_, _
+from i18n import N_, _, current_language
 from services.kallelse import Kallelse, MeetingLine
 from services.meetings import RsvpSummary
 from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership, Person, RsvpAnswer
+from views import links
 from views.agenda import item_title, meeting_title, short_when, when_text
 from views.common import esc, person_name
 from views.ics import meeting_ics
@@ -104,20 +105,35 @@ def rsvp_lines(summary: RsvpSummary) -> list[str]:
         label = esc(_(ANSWER_LABELS[answer_value]))
         lines.append(f"{label} ({len(persons)})" + (f": {shown}" if shown else ""))
     lines.append(esc(_("Not answered yet: {count}").format(count=len(summary.unanswered))))
+    lines.append(
+        esc(
+            _(
+                "Answer with the buttons. Whoever has not answered gets a reminder in a private chat with me, once they have started one."
+            )
+        )
+    )
     return lines
 
 
-def rsvp_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+def rsvp_keyboard(meeting_id: int, body_id: int | None = None) -> InlineKeyboardMarkup:
+    """Kommer / Kommer inte / Kanske, and (with the body) the button that starts the private
+    chat where reminders come."""
+    rows = [
         [
-            [
-                InlineKeyboardButton(
-                    _(ANSWER_LABELS[value]), callback_data=f"{RSVP}:{meeting_id}:{code}"
-                )
-                for code, value in ANSWER_CODES.items()
-            ]
+            InlineKeyboardButton(
+                _(ANSWER_LABELS[value]), callback_data=f"{RSVP}:{meeting_id}:{code}"
+            )
+            for code, value in ANSWER_CODES.items()
         ]
+    ]
+    start = (
+        links.start_button(links.body_payload(body_id), current_language())
+        if body_id is not None
+        else None
     )
+    if start is not None:
+        rows.append([links.ptb_button(start)])
+    return InlineKeyboardMarkup(rows)
 
 
 def kallelse_parts(k: Kallelse) -> tuple[list[str], str]:
@@ -142,7 +158,7 @@ def panel_keyboard(meeting: Meeting) -> InlineKeyboardMarkup | None:
     """The RSVP buttons while the meeting is published; none once it is cancelled."""
     if meeting.status != MeetingStatus.PUBLISHED or meeting.id is None:
         return None
-    return rsvp_keyboard(meeting.id)
+    return rsvp_keyboard(meeting.id, meeting.body_id)
 
 
 def _preview_text(k: Kallelse, selected: int | None) -> str:

@@ -14,9 +14,12 @@ from typing import Any
 
 from babel.dates import format_date
 
+from delivery.parts import Button, Part, Text
 from delivery.renderers import escape, register, with_late_note
 from i18n import t
+from views import links
 from views.common import clock
+from views.private_buttons import rsvp_row
 
 KIND_BEFORE = "meeting.before"  # the same names as services.meeting_reminders
 KIND_NUDGE = "meeting.nudge"
@@ -67,10 +70,7 @@ def kallelse_link(payload: dict[str, Any]) -> str | None:
     chat, message = payload.get("group_chat_id"), payload.get("kallelse_message_id")
     if not isinstance(chat, int) or not isinstance(message, int):
         return None
-    text = str(chat)
-    if not text.startswith("-100"):
-        return None
-    return f"https://t.me/c/{text[4:]}/{message}"
+    return links.message_url(chat, message)
 
 
 def _header(icon: str, title: str, payload: dict[str, Any], language: str) -> str:
@@ -99,8 +99,9 @@ def _place_line(payload: dict[str, Any], language: str) -> str | None:
     return t(language, "Place: {place}").format(place=escape(place))
 
 
-def render_before(payload: dict[str, Any], language: str, late: bool) -> str:
-    """The group's reminder before a meeting."""
+def render_before(payload: dict[str, Any], language: str, late: bool) -> list[Part | str]:
+    """The group's reminder before a meeting; it invites members into the private chat, where
+    those who have not answered are nudged (a deep-link button)."""
     lines = [
         _header("⏰", t(language, "Meeting reminder"), payload, language),
         _when_line(payload, language, late),
@@ -108,11 +109,27 @@ def render_before(payload: dict[str, Any], language: str, late: bool) -> str:
     place = _place_line(payload, language)
     if place:
         lines.append(place)
-    return with_late_note("\n".join(lines), language, late)
+    text = with_late_note("\n".join(lines), language, late)
+    body_id = payload.get("body_id")
+    button = (
+        links.start_button(links.body_payload(body_id), language)
+        if isinstance(body_id, int)
+        else None
+    )
+    if button is None:
+        return [text]
+    text += "\n\n" + escape(
+        t(
+            language,
+            "Answer the kallelse with its buttons. In a private chat with me you get your own reminders and can answer there.",
+        )
+    )
+    return [Text(text, keyboard=((button,),))]
 
 
-def render_nudge(payload: dict[str, Any], language: str, late: bool) -> str:
-    """The private nudge to a member who has not answered the kallelse."""
+def render_nudge(payload: dict[str, Any], language: str, late: bool) -> list[Part | str]:
+    """The private nudge to a member who has not answered the kallelse: they answer right here
+    (the RSVP buttons), or open the kallelse in the group."""
     lines = [
         _header("📩", t(language, "Will you come?"), payload, language),
         _when_line(payload, language, late),
@@ -122,17 +139,18 @@ def render_nudge(payload: dict[str, Any], language: str, late: bool) -> str:
         lines.append(place)
     lines.append(
         escape(
-            t(
-                language,
-                "You have not answered the kallelse yet. Please answer with the buttons under "
-                "it in the group.",
-            )
+            t(language, "You have not answered the kallelse yet. Answer with the buttons below.")
         )
     )
+    text = with_late_note("\n".join(lines), language, late)
+    meeting_id = payload.get("meeting_id")
+    rows: list[tuple[Button, ...]] = []
+    if isinstance(meeting_id, int):
+        rows.append(rsvp_row(meeting_id, language))
     link = kallelse_link(payload)
     if link:
-        lines.append(f'<a href="{escape(link)}">{escape(t(language, "Open the kallelse"))}</a>')
-    return with_late_note("\n".join(lines), language, late)
+        rows.append((Button(t(language, "Open the kallelse"), url=link),))
+    return [Text(text, keyboard=tuple(rows) or None)]
 
 
 def register_renderers() -> None:

@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from delivery.parts import Button, Part, Text
 from delivery.renderers import escape, register, with_late_note
 from governance.voting import Choice, Outcome, Tally
 from i18n import N_, nt, t
 from services.votes import KIND_REMINDER, RollCallParty
 from storage.models import Person, Vote
+from views import links
+from views.private_buttons import vote_row
 
 __all__ = [
     "CHOICE_NAMES",
@@ -185,8 +188,10 @@ def decision_text(language: str) -> Any:
     return wording
 
 
-def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
-    """A reminder to the entitled who have not voted before a standalone vote closes."""
+def render_reminder(payload: dict[str, Any], language: str, late: bool) -> list[Part | str]:
+    """A reminder to the entitled who have not voted before a standalone vote closes: in
+    private with the vote's own buttons (and a link to it in the group); in the group naming
+    those without a private chat, with a button that starts one."""
     closes = datetime.fromisoformat(str(payload["closes_at"]))
     zone = ZoneInfo(str(payload.get("timezone") or "Europe/Stockholm"))
     when = when_text(closes, zone, language)
@@ -199,8 +204,20 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
         )
     )
     lines = [header, f"<b>{escape(payload.get('question', ''))}</b>"]
+    rows: list[tuple[Button, ...]] = []
     if payload.get("private"):
-        lines.append(escape(t(language, "You have not voted yet. The vote closes {when}; vote with the buttons under the vote in the group.").format(when=when)))  # fmt: skip
+        lines.append(escape(t(language, "You have not voted yet. The vote closes {when}; vote with the buttons below.").format(when=when)))  # fmt: skip
+        vote_id = payload.get("vote_id")
+        if isinstance(vote_id, int):
+            rows.append(vote_row(vote_id, language))
+        chat, message = payload.get("group_chat_id"), payload.get("message_id")
+        link = (
+            links.message_url(chat, message)
+            if isinstance(chat, int) and isinstance(message, int)
+            else None
+        )
+        if link:
+            rows.append((Button(t(language, "Open the vote in the group"), url=link),))
     else:
         people = payload.get("names", [])
         names = ", ".join(
@@ -214,7 +231,17 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
             len(people),
         )
         lines.append(wording.format(names=names, when=escape(when)))
-    return with_late_note("\n".join(lines), language, late)
+        body_id = payload.get("body_id")
+        button = (
+            links.start_button(links.body_payload(body_id), language)
+            if isinstance(body_id, int)
+            else None
+        )
+        if button is not None:
+            lines.append(escape(t(language, "In a private chat with me you can vote and get your reminders there.")))  # fmt: skip
+            rows.append((button,))
+    text = with_late_note("\n".join(lines), language, late)
+    return [Text(text, keyboard=tuple(rows) or None)]
 
 
 register(KIND_REMINDER, render_reminder)

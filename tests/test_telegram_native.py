@@ -1,0 +1,138 @@
+"""Telegram-native for non-technical members (issue 13), end to end through the fake Bot API:
+Swedish dates, private chats people start from deep links, the vote tally read right."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest_asyncio
+from sqlmodel import select
+
+from delivery.dispatcher import ReminderDispatcher, get_dispatcher
+from storage.db import transaction
+from storage.models import Ballot, Meeting, Person, Rsvp
+from tests.conftest import Harness
+from tests.fakebot import FakeChat
+from tests.fakebot.models import BOT_USERNAME
+from tests.test_meetings_flow import (  # noqa: F401
+    ADMIN,
+    CHAIR,
+    CITY,
+    SG_CHAT,
+    STADSMISSION,
+    STOCKHOLM,
+    body,
+    call_and_publish,
+    harness,
+    loose_group_limit,
+    meetings,
+    press,
+    say,
+    setup_sg,
+)
+
+
+@pytest_asyncio.fixture
+async def h(harness: Harness) -> AsyncIterator[Harness]:  # noqa: F811
+    yield harness
+
+
+def urls(message) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(b["url"]) for b in message.buttons() if "url" in b]
+
+
+def deep_link(body_id: int) -> str:
+    return f"https://t.me/{BOT_USERNAME}?start=b_{body_id}"
+
+
+async def test_kallelse_3_4_is_3_april_without_a_question(h: Harness) -> None:
+    await setup_sg(h)
+    preview = (await say(h, CHAIR, SG_CHAT, "/kallelse 3/4 14"))[-1]
+    # The draft at once: no "which date did you mean?", 3 April, the Swedish time style.
+    assert any(d.startswith("mp:") for d in preview.button_data())
+    (meeting,) = meetings(h)
+    assert meeting.starts_at == datetime(2027, 4, 3, 14, 0, tzinfo=STOCKHOLM)
+    assert "lördag 3 april 2027 kl. 14.00–15.30" in preview.plain
+    assert "CEST" not in preview.plain and "14:00" not in preview.plain
+
+
+async def test_a_confirmed_member_is_invited_into_the_private_chat(h: Harness) -> None:
+    await setup_sg(h)
+    request = (await say(h, STADSMISSION, SG_CHAT, "/jag Convictus"))[-1]
+    # The request no longer sounds doubting.
+    assert "vill registreras som företrädare för Convictus" in request.plain
+    await press(h, CHAIR, SG_CHAT, request.message_id, request.button_data()[0])
+    decided = next(m for m in h.fake.sent if m.message_id == request.message_id)
+    assert urls(decided) == [deep_link(body(h).id or 0)]
+    assert "starta en privat chatt med mig" in decided.plain
+
+
+async def test_a_deep_link_from_the_reminder_shows_and_takes_the_pending_rsvp_and_vote(
+    h: Harness,
+) -> None:
+    await setup_sg(h)
+    _preview, kallelse, _ics = await call_and_publish(h)
+    meeting_id = int(kallelse.button_data()[0].split(":")[1])
+    sg = body(h)
+    assert sg.id is not None
+    # The kallelse itself leads into the private chat.
+    assert urls(kallelse) == [deep_link(sg.id)]
+    vote_message = (
+        await say(h, CHAIR, SG_CHAT, "/omrostning Ska öppettiderna förlängas? | 8/12 17:00")
+    )[-1]
+    vote_id = int(vote_message.button_data()[0].split(":")[1])
+
+    # A week before the meeting the group is reminded; the reminder carries the deep link.
+    dispatcher = get_dispatcher(h.app.bot_data) or ReminderDispatcher(h.app.bot, h.services)
+    h.clock.set(datetime(2026, 12, 3, 13, 0, tzinfo=UTC))
+    before = len(h.fake.sent)
+    await dispatcher.run_once()
+    reminder = next(m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id)
+    assert "Påminnelse om möte" in reminder.plain
+    assert urls(reminder) == [deep_link(sg.id)]
+
+    # Cecilia follows it: /start b_<body> in private.
+    private = FakeChat.private(CITY)
+    h.fake.add_chat(private)
+    replies = await say(h, CITY, private, f"/start b_{sg.id}")
+    welcome, meeting_card, vote_card = replies
+    assert "Hej Cecilia!" in welcome.plain and "länkad till dig" in welcome.plain
+    assert "Styrgrupp" in welcome.plain
+    assert meeting_card.button_data() == [f"pr:{meeting_id}:{c}" for c in "ynm"]
+    assert "torsdag 10 december 2026 kl. 14.00" in meeting_card.plain
+    assert vote_card.button_data() == [f"pv:{vote_id}:{c}" for c in "yna"]
+    assert "Ska öppettiderna förlängas?" in vote_card.plain
+    with transaction(h.services.session_factory) as s:
+        person = s.exec(select(Person).where(Person.telegram_user_id == CITY.id)).one()
+        assert person.private_chat_id == CITY.id  # linked
+
+    # She answers and votes right there; the group's kallelse and vote follow.
+    toast = await press(h, CITY, private, meeting_card.message_id, f"pr:{meeting_id}:n")
+    assert toast is not None and toast["text"] == "Tack! Ditt svar: Kommer inte."
+    assert "✓ Kommer inte" in meeting_card.button_texts()
+    assert "Kommer inte (1): Cecilia" in kallelse.plain
+    toast = await press(h, CITY, private, vote_card.message_id, f"pv:{vote_id}:y")
+    assert toast is not None and toast["text"] == "Din röst: Ja"
+    assert "Cecilia: Ja" in vote_message.plain
+    with transaction(h.services.session_factory) as s:
+        assert [r.answer for r in s.exec(select(Rsvp)).all()] == ["no"]
+        assert [b.choice for b in s.exec(select(Ballot)).all()] == ["yes"]
+
+    # Nothing is left waiting; a stranger's press and a tampered one are refused.
+    replies = await say(h, CITY, private, "/start")
+    assert "Inget väntar på dig just nu." in replies[0].plain and len(replies) == 1
+    assert (
+        await press(h, CITY, private, meeting_card.message_id, "pr:999:y", check=False)
+    ) is not None
+    with transaction(h.services.session_factory) as s:
+        assert len(s.exec(select(Rsvp)).all()) == 1
+        assert s.get(Meeting, meeting_id) is not None
+
+
+async def test_an_unknown_payload_is_answered_politely(h: Harness) -> None:
+    private = FakeChat.private(CITY)
+    h.fake.add_chat(private)
+    replies = await say(h, CITY, private, "/start zz_1")
+    assert replies[0].plain == "Länken gäller inte längre. /hjalp visar vad jag kan göra här."
+    assert "inte bekräftad ledamot" in replies[1].plain
