@@ -13,6 +13,7 @@ from enum import StrEnum
 __all__ = [
     "LOCKED",
     "MAX_ITEMS",
+    "WRITTEN_BY_BOT",
     "AgendaEntry",
     "ItemKind",
     "MoveResult",
@@ -20,7 +21,9 @@ __all__ = [
     "can_drop",
     "can_move",
     "insert_index",
+    "labels",
     "move",
+    "needs_visit",
     "set_dropped",
     "standard_keys",
     "visible",
@@ -186,3 +189,49 @@ def set_dropped(entries: Sequence[AgendaEntry], ref: int, dropped: bool) -> list
 def visible(entries: Sequence[AgendaEntry]) -> list[AgendaEntry]:
     """The items shown (and numbered) in the kallelse."""
     return [e for e in entries if not e.dropped]
+
+
+# --- the live meeting ------------------------------------------------------------------------
+
+# Standard paragraphs the bot writes itself from what it knows (the meeting opened, the justerare
+# chosen, the agenda approved, the previous protokoll's state, the meeting closed): the chair
+# need not stop at them; "next" goes past them.
+WRITTEN_BY_BOT = frozenset(
+    {
+        StandardKey.OPENING,
+        StandardKey.JUSTERARE,
+        StandardKey.APPROVE_AGENDA,
+        StandardKey.PREVIOUS_MINUTES,
+        StandardKey.CLOSING,
+    }
+)
+
+
+def needs_visit(entry: AgendaEntry, *, open_actions: bool) -> bool:
+    """Whether the meeting stops at this item: not at what the bot writes itself, not at the
+    follow-up when nothing is open, not at the heading of the raised questions (each question
+    is an item of its own, under it)."""
+    if entry.standard_key in WRITTEN_BY_BOT:
+        return False
+    if entry.standard_key == StandardKey.FOLLOWUP:
+        return open_actions
+    return entry.standard_key != StandardKey.ESCALATIONS
+
+
+def labels(entries: Sequence[AgendaEntry]) -> dict[int, str]:
+    """The number each shown item is read by: "1", "2", …; a question raised from the
+    samverkansgrupp stands under its heading as "6.1", "6.2" (not as an item after an empty
+    heading)."""
+    out: dict[int, str] = {}
+    number = sub = 0
+    under_heading = False
+    for entry in visible(entries):
+        if entry.kind == ItemKind.ESCALATION and under_heading:
+            sub += 1
+            out[entry.ref] = f"{number}.{sub}"
+            continue
+        number += 1
+        sub = 0
+        under_heading = entry.standard_key == StandardKey.ESCALATIONS
+        out[entry.ref] = str(number)
+    return out

@@ -84,6 +84,18 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(
         CallbackQueryHandler(escalations.escalation_button, pattern=r"^es:"), group=0
     )
+    from handlers import panel
+
+    # The chair's meeting panel, and a question written as a reply to it (its own group, so it
+    # never keeps another handler from seeing the message).
+    application.add_handler(CallbackQueryHandler(panel.panel_button, pattern=r"^pn:"), group=0)
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & filters.REPLY & ~filters.COMMAND & filters.ChatType.GROUPS,
+            panel.question_reply,
+        ),
+        group=3,
+    )
     from handlers import private
 
     # Answers given in the private chat (deep links, private reminders).

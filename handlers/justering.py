@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Chat
 
+import handlers.panel_refresh as panel_refresh
 from delivery import outbox
 from delivery.parts import Document, Text
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
@@ -82,7 +83,14 @@ def _announce(act: BodyAct, record: ProtokollRecord, text: str) -> None:
 
 @in_body(admin=True)
 def end_meeting(act: BodyAct) -> None:
+    close_meeting(act)
+
+
+def close_meeting(act: BodyAct) -> None:
+    """/motesslut, or the panel's "Close the meeting": the draft protokoll, and the panel
+    closed and unpinned."""
     act.require_person()
+    meeting_id = panel_refresh.open_meeting_id(act)
     closing = sitting.close_sitting(
         act.session,
         body=act.body,
@@ -99,6 +107,8 @@ def end_meeting(act: BodyAct) -> None:
         return
     act.reply(view.closed())
     queue_protokoll(act, closing.record)
+    if meeting_id is not None:
+        panel_refresh.close_after(act, meeting_id)
 
 
 @in_body(admin=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+import handlers.panel_refresh as panel_refresh
 from governance.timeparse import AmbiguousDate, Invalid, parse_date_prefix
 from handlers.dates import date_error_text, day_first
 from handlers.mentions import all_named, first_named
@@ -37,10 +38,10 @@ def start_meeting(act: BodyAct) -> None:
         now=act.now,
         today=act.today,
     )
-    attendance, attendance_keys = view.attendance_panel(opened.sheet)
-    act.reply(view.opened(opened.label, opened.minute_taker) + "\n\n" + attendance, attendance_keys)
-    act.reply(*view.justerare_panel(opened.choice))
-    act.reply(view.current_item(opened.current))
+    # One message to run the meeting from: the panel, pinned while the meeting lasts.
+    meeting_id, thread = opened.meeting.id, act.thread
+    assert meeting_id is not None
+    act.then(lambda: panel_refresh.post_panel(act.context, act.chat.id, thread, meeting_id))
 
 
 @in_body(admin=True)
@@ -63,6 +64,7 @@ def attendance_button(act: BodyAct) -> None:
     )
     act.answer()
     act.edit(*view.attendance_panel(sheet))
+    panel_refresh.refresh_meeting_after(act, meeting_id)
 
 
 @in_body(admin=True, data=rf"{view.JUSTERARE}:(\d+):(\d+)")
@@ -79,6 +81,7 @@ def justerare_button(act: BodyAct) -> None:
     )
     act.answer()
     act.edit(*view.justerare_panel(choice))
+    panel_refresh.refresh_meeting_after(act, meeting_id)
 
 
 @in_body(admin=True)
@@ -87,6 +90,7 @@ def next_item(act: BodyAct) -> None:
     act.reply(
         view.current_item(sitting.next_item(act.session, body=act.body, role=act.role, now=act.now))
     )
+    panel_refresh.refresh_after(act)
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -108,6 +112,7 @@ def note(act: BodyAct) -> None:
         now=act.now,
     )
     act.ack(view.noted(entry.id))
+    panel_refresh.refresh_after(act)
 
 
 @in_body(admin=True)
@@ -125,6 +130,7 @@ def decision(act: BodyAct) -> None:
     # An escalated question's answer goes back at once: the DecisionRecorded event wakes the
     # dispatcher after the commit.
     act.reply(view.decision_recorded(act.body, recorded, entry.id))
+    panel_refresh.refresh_after(act)
 
 
 @in_body(admin=True)
@@ -154,6 +160,7 @@ def action(act: BodyAct) -> None:
         today=act.today,
     )
     act.reply(view.action_recorded(person, item.due_on.isoformat(), entry.id))
+    panel_refresh.refresh_after(act)
 
 
 # --- corrections -------------------------------------------------------------------------------
@@ -198,6 +205,7 @@ def _correct(act: BodyAct, *, strike: bool) -> None:
         act.reply(view.struck(entry_id))
     else:
         act.ack(view.corrected(entry_id))
+    panel_refresh.refresh_after(act)
 
 
 @in_body(admin=True)

@@ -7,8 +7,8 @@ Callback data: `pr:<meeting id>:<y|n|m>`, `pv:<vote id>:<y|n|a>` (views.private_
 
 from __future__ import annotations
 
-from handlers.common import edit_message
-from handlers.meetings import refresh_after
+from handlers.meetings import queue_panel_edit
+from handlers.votes import queue_vote_edit
 from handlers.wrapper import BAD_BUTTON, Act, in_chat
 from i18n import _, current_language
 from services import private
@@ -18,7 +18,6 @@ from services.private import PendingMeeting, PendingVote
 from storage.models import Body, Partnership
 from views import private as view
 from views import vote_reminders as vote_texts
-from views import votes as vote_view
 from views.kallelse import ANSWER_CODES, rsvp_answered
 from views.private_buttons import PRIVATE_RSVP, PRIVATE_VOTE
 
@@ -70,16 +69,10 @@ def vote(act: Act) -> None:
 
 
 def _follow_kallelse(act: Act, body: Body, meeting_id: int) -> None:
-    """The kallelse's count in the group, edited (coalesced) after the commit."""
-    refresh_after(act, meeting_id)  # type: ignore[arg-type]
+    """The kallelse's count in the group, edited (coalesced) through the outbox."""
+    queue_panel_edit(act.session, meeting_id, act.now)
 
 
 def _follow_vote(act: Act, body: Body, cast: vote_service.Cast) -> None:
     """The vote message in the group shows the new ballot."""
-    vote = cast.vote
-    state = vote_service.state_of(act.session, vote)
-    if vote.message_id is None or body.chat_id is None:
-        return
-    chat_id, message_id = body.chat_id, vote.message_id
-    text, markup = vote_view.panel(state)
-    act.then(lambda: edit_message(act.context.bot, chat_id, message_id, text, markup))
+    queue_vote_edit(act.session, vote_service.state_of(act.session, cast.vote), act.now)

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import Application
 
+import handlers.panel_refresh as panel_refresh
 from delivery import outbox
 from delivery.parts import Text
 from delivery.parts import keyboard as board
@@ -86,7 +87,7 @@ def queue_closed(session: Session, closed: votes.Closed, now: datetime) -> None:
     body, vote, language = state.body, state.vote, state.partnership.language
     if body.chat_id is None:
         return
-    _queue_panel_edit(session, state, now)
+    queue_vote_edit(session, state, now)
     outbox.send(
         session,
         key=votes.closed_key(vote_id),
@@ -98,7 +99,7 @@ def queue_closed(session: Session, closed: votes.Closed, now: datetime) -> None:
     )
 
 
-def _queue_panel_edit(session: Session, state: votes.VoteState, now: datetime) -> None:
+def queue_vote_edit(session: Session, state: votes.VoteState, now: datetime) -> None:
     """The vote message edited to the state now (coalesced with edits still waiting)."""
     target = votes.message_target(session, state.vote)
     if target is None or state.body.chat_id is None:
@@ -174,6 +175,15 @@ def open_vote(act: BodyAct) -> None:
     raw = act.args
     question, bar, when = raw.rpartition("|") if "|" in raw else (raw, "", "")
     closes_at = _deadline(when, act.now, act.zone) if bar and when.strip() else None
+    _open(act, question, closes_at)
+
+
+def open_in_meeting(act: BodyAct, question: str) -> None:
+    """A vote during the meeting in session, without a deadline (the panel's "New vote")."""
+    _open(act, question, None)
+
+
+def _open(act: BodyAct, question: str, closes_at: datetime | None) -> None:
     vote = votes.open_vote(act.session, body=act.body, role=act.role, question=question,
                            closes_at=closes_at, now=act.now)  # fmt: skip
     state = votes.state_of(act.session, vote)
@@ -201,7 +211,7 @@ def _press(act: BodyAct) -> None:
     name = vote_texts.choice_name(cast.choice, current_language())
     if cast.changed:
         act.answer(_("Your vote: {choice}").format(choice=name))
-        _queue_panel_edit(act.session, votes.state_of(act.session, cast.vote), act.now)
+        queue_vote_edit(act.session, votes.state_of(act.session, cast.vote), act.now)
     else:
         act.answer(_("Your vote is already {choice}.").format(choice=name))
 
@@ -222,6 +232,7 @@ def _close(act: BodyAct) -> None:
     if query is not None:
         act.answer(_("The vote is closed."))
     queue_closed(act.session, closed, act.now)
+    panel_refresh.refresh_after(act)  # the result is a line under the meeting's current item
 
 
 async def _after_open(context: BotContext, vote: Vote) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from governance import agenda as rules
 from governance import protokoll as doc
 from i18n import N_
 from services import actions, decisions
@@ -58,8 +59,10 @@ __all__ = [
     "correct_entry",
     "current_position",
     "end_meeting",
+    "go_to_item",
     "guarded",
     "is_locked_error",
+    "item_labels",
     "may_lead",
     "meeting_label",
     "next_item",
@@ -245,7 +248,10 @@ def start_meeting(
         )
     items = [i for i in meeting_repo.agenda_of(session, meeting.id) if not i.dropped]
     meeting.opened_at = now
-    meeting.current_item_id = items[0].id if items else None
+    # The meeting starts at the first item that needs the chair: what the bot writes itself
+    # (opening, justerare, agenda, previous minutes) needs no visit.
+    first = _first_visit(session, body, items, 0)
+    meeting.current_item_id = first.id if first is not None else (items[0].id if items else None)
     meeting.minute_taker_person_id = minute_taker
     meeting.justerare_person_ids = sorted({p.id for p in justerare if p.id is not None})
     meeting.updated_at = now
@@ -328,38 +334,94 @@ def set_attendance(
 class Position:
     meeting: Meeting
     item: AgendaItem | None
-    number: int  # the § of the item (1-based among the items shown), 0 without an item
-    last: bool
+    number: int  # the item's place (1-based among the items shown), 0 without an item
+    last: bool  # no later item needs a visit: what remains is closing
+    label: str = ""  # how the item is read: "5", or "6.1" for a question under its heading
 
 
 def _visible_items(session: Session, meeting_id: int) -> list[AgendaItem]:
     return [i for i in meeting_repo.agenda_of(session, meeting_id) if not i.dropped]
 
 
-def current_position(session: Session, meeting: Meeting) -> Position:
-    assert meeting.id is not None
-    items = _visible_items(session, meeting.id)
+def _entries(items: list[AgendaItem]) -> list[rules.AgendaEntry]:
+    return [
+        rules.AgendaEntry(i.id or 0, i.kind, i.standard_key, i.dropped)
+        for i in items
+        if i.id is not None
+    ]
+
+
+def item_labels(items: list[AgendaItem]) -> dict[int, str]:
+    """Each shown item's number as the kallelse and the panel read it ("5", "6.1")."""
+    return rules.labels(_entries(items))
+
+
+def _first_visit(
+    session: Session, body: Body, items: list[AgendaItem], start: int
+) -> AgendaItem | None:
+    """The first item from `start` on that needs the chair (see `rules.needs_visit`)."""
+    assert body.id is not None
+    open_actions = bool(actions.open_action_items(session, body.id))
+    for item in items[start:]:
+        entry = rules.AgendaEntry(item.id or 0, item.kind, item.standard_key, item.dropped)
+        if rules.needs_visit(entry, open_actions=open_actions):
+            return item
+    return None
+
+
+def _position(session: Session, meeting: Meeting, items: list[AgendaItem]) -> Position:
+    labels = item_labels(items)
+    body = session.get(Body, meeting.body_id)
+    assert body is not None
     for index, item in enumerate(items):
         if item.id == meeting.current_item_id:
-            return Position(meeting, item, index + 1, index == len(items) - 1)
+            last = _first_visit(session, body, items, index + 1) is None
+            return Position(meeting, item, index + 1, last, labels.get(item.id or 0, ""))
     return Position(meeting, None, 0, not items)
 
 
+def current_position(session: Session, meeting: Meeting) -> Position:
+    assert meeting.id is not None
+    return _position(session, meeting, _visible_items(session, meeting.id))
+
+
 def next_item(session: Session, *, body: Body, role: Role, now: datetime) -> Position:
-    """Move the meeting in session to the next item of the agenda."""
+    """Move the meeting in session to the next item that needs the chair (past what the bot
+    writes itself)."""
     meeting = open_meeting_of(session, body, lock=True)
     _require_lead(role, meeting)
     position = current_position(session, meeting)
-    if position.last:
-        raise Refusal(N_("This is the last item. Close the meeting with /motesslut."))
     assert meeting.id is not None
     items = _visible_items(session, meeting.id)
-    target = items[position.number]  # position.number is 1-based: the next item's index
+    target = _first_visit(session, body, items, position.number)
+    if target is None:
+        raise Refusal(N_("This is the last item. Close the meeting with /motesslut."))
+    return _move(session, meeting, items, target, now)
+
+
+def go_to_item(
+    session: Session, *, body: Body, role: Role, meeting_id: int, item_id: int, now: datetime
+) -> Position:
+    """Jump to any item of the agenda (the panel's list)."""
+    meeting = _meeting_for_change(session, body, meeting_id)
+    if meeting.opened_at is None:
+        raise Refusal(N_("This button is no longer valid."))
+    _require_lead(role, meeting)
+    items = _visible_items(session, meeting_id)
+    target = next((i for i in items if i.id == item_id), None)
+    if target is None:
+        raise Refusal(N_("That item is no longer on the agenda."))
+    return _move(session, meeting, items, target, now)
+
+
+def _move(
+    session: Session, meeting: Meeting, items: list[AgendaItem], target: AgendaItem, now: datetime
+) -> Position:
     meeting.current_item_id = target.id
     meeting.updated_at = now
     session.add(meeting)
     session.flush()
-    return Position(meeting, target, position.number + 1, position.number + 1 == len(items))
+    return _position(session, meeting, items)
 
 
 # --- recording -------------------------------------------------------------------------------

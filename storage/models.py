@@ -203,6 +203,8 @@ class Meeting(SQLModel, table=True):
     justerare_person_ids: list[int] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # The chair's panel of the meeting in session (one message, edited in place, pinned).
+    panel_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class AgendaItem(SQLModel, table=True):

@@ -87,7 +87,7 @@ def test_action_plan_needs_a_party_and_a_due_date(raw: str, party: str, due: dat
         ("[åtgärdsplan Convictus] Plan.", TagProblemCode.DATE_MISSING),
         ("[åtgärdsplan 2026-03-01] Plan.", TagProblemCode.PARTY_MISSING),
         ("[åtgärdsplan Convictus 2025-03-01] Plan.", TagProblemCode.DATE_INVALID),
-        ("[åtgärdsplan Convictus 03/04] Plan.", TagProblemCode.DATE_AMBIGUOUS),
+        ("[åtgärdsplan Convictus nästa fredag] Plan.", TagProblemCode.DATE_AMBIGUOUS),
         ("[mindre revidering] Text.", TagProblemCode.PARTY_MISSING),
         ("[ny part] Text.", TagProblemCode.NAME_MISSING),
         ("[mindre revidering Convictus Text utan slut", TagProblemCode.UNCLOSED),
@@ -106,9 +106,16 @@ def test_bad_tags_are_reported_with_a_code(raw: str, code: TagProblemCode) -> No
 
 
 def test_ambiguous_date_lists_both_readings() -> None:
-    parsed = parse("[åtgärdsplan Convictus 03/04] Plan.")
+    # Thursday 15 January: "nästa fredag" is tomorrow or a week later.
+    parsed = parse("[åtgärdsplan Convictus nästa fredag] Plan.")
     assert isinstance(parsed, TagProblem)
-    assert parsed.detail == "2026-04-03,2026-03-04"
+    assert parsed.detail == "2026-01-16,2026-01-23"
+
+
+def test_a_slash_date_is_day_month() -> None:
+    parsed = parse("[åtgärdsplan Convictus 03/04] Plan.")
+    assert isinstance(parsed, DecisionTag)
+    assert parsed.due_on == date(2026, 4, 3)
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_the_demo_runs_from_standard_input(tmp_path: Path) -> None:
     calendar = Calendar.from_ical(Path(saved[0]).read_bytes())
     assert str(calendar.walk("VEVENT")[0]["LOCATION"]) == "Stadshuset"
     # Moving the clock shows the reminders at their times, not marked late.
-    assert "tisdag 8 december 2026 kl. 13:00" in out
+    assert "tisdag 8 december 2026 kl. 13.00" in out
     assert "Styrgrupp sammanträder i morgon" in out
     assert "Styrgrupp sammanträder om en timme" in out
     assert "Skickad sent" not in out

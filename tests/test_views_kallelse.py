@@ -51,7 +51,7 @@ def test_kallelse_in_one_message_with_agenda_details_and_the_count() -> None:
     assert "3. Budget &lt;2027&gt; (anmäld av Bo)" in panel
     assert "Struken" not in panel
     assert "Anna Berg, senast 2026-12-10: Skicka statistiken" in panel
-    assert "Kommer (1): Anna Berg" in panel and panel.endswith("Inte svarat än: 1")
+    assert "Kommer (1): Anna Berg" in panel and "Inte svarat än: 1\nSvara med knapparna." in panel
 
 
 def test_a_long_agenda_goes_before_the_panel_and_every_message_fits() -> None:

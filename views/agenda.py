@@ -27,6 +27,17 @@ STANDARD_TITLES: dict[str, str] = {
 _DATE_PATTERNS = {"sv": "EEEE d MMMM y 'kl.' ", "en": "EEEE d MMMM y 'at' "}
 
 
+def agenda_labels(items: list[AgendaItem]) -> dict[int, str]:
+    """Each shown item's number ("5"; "6.1" for a question under its heading)."""
+    return rules.labels(
+        [
+            rules.AgendaEntry(i.id, i.kind, i.standard_key, i.dropped)
+            for i in items
+            if i.id is not None
+        ]
+    )
+
+
 def item_title(item: AgendaItem) -> str:
     if item.standard_key in STANDARD_TITLES:
         return _(STANDARD_TITLES[item.standard_key])

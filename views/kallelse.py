@@ -17,7 +17,7 @@ from services.kallelse import Kallelse, MeetingLine
 from services.meetings import RsvpSummary
 from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership, Person, RsvpAnswer
 from views import links
-from views.agenda import item_title, meeting_title, short_when, when_text
+from views.agenda import agenda_labels, item_title, meeting_title, short_when, when_text
 from views.common import esc, person_name
 from views.ics import meeting_ics
 
@@ -78,12 +78,14 @@ def _agenda_lines(
     details: dict[str, list[str]] | None = None,
 ) -> list[str]:
     lines = [_("<b>Agenda</b>")]
-    number = 0
+    labels = agenda_labels(list(items))
     for item in items:
         if item.dropped:
             continue
-        number += 1
-        line = f"{number}. {esc(item_title(item))}"
+        label = labels.get(item.id or 0, "")
+        # A question raised from the samverkansgrupp stands under its heading ("6.1").
+        indent = "   " if "." in label else ""
+        line = f"{indent}{label}. {esc(item_title(item))}"
         if item.kind == rules.ItemKind.MEMBER and item.added_by_person_id in names:
             line += " " + esc(
                 _("(raised by {name})").format(name=person_name(names[item.added_by_person_id]))

@@ -92,7 +92,7 @@ def current_item(current: CurrentItem) -> str:
     position = current.position
     if position.item is None:
         return _("The agenda is empty; lines are recorded without an item.")
-    lines = [f"<b>§ {position.number} {esc(item_title(position.item))}</b>"]
+    lines = [f"<b>§ {position.label or position.number} {esc(item_title(position.item))}</b>"]
     if current.open_items is not None:
         if current.open_items:
             lines.append(_("Open action items:"))

@@ -1,0 +1,167 @@
+"""The meeting panel's message: posted and pinned when the meeting opens, refreshed (coalesced)
+after every recorded line and every press, closed and unpinned when the meeting ends.
+
+The panel is interactive, not a fact (what it shows is in the database and in the protokoll),
+so it is sent and edited directly, after the commit; a lost edit is made good by the next one.
+Edits of one panel are made one at a time, each from the state read after taking the lock; a
+refresh that finds another already waiting leaves it to that one, so a burst of recorded lines
+gives few edits (Telegram allows about 20 requests a minute per group).
+
+The mode the chair left the panel in (main, items, attendance, …) is kept per Application, so a
+refresh caused by someone else's note does not throw the chair out of the list they are in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from telegram.error import TelegramError
+
+from handlers.bot_context import BotContext
+from handlers.common import edit_message
+from handlers.wrapper import BodyAct
+from i18n import language
+from services import panel as service
+from storage.db import transaction
+from views import panel as view
+
+log = logging.getLogger(__name__)
+
+_LOCKS, _WAITING, _MODES = "panel.locks", "panel.waiting", "panel.modes"
+_MESSAGES = "panel.messages"  # (chat id, message id) -> meeting id, for replies to a panel
+
+__all__ = [
+    "close_panel",
+    "meeting_of_panel",
+    "mode_of",
+    "open_meeting_id",
+    "post_panel",
+    "refresh_after",
+    "refresh_meeting_after",
+    "refresh_panel",
+    "set_mode",
+]
+
+
+def _modes(context: BotContext) -> dict[int, str]:
+    modes: dict[int, str] = context.bot_data.setdefault(_MODES, {})
+    return modes
+
+
+def _messages(context: BotContext) -> dict[tuple[int, int], int]:
+    found: dict[tuple[int, int], int] = context.bot_data.setdefault(_MESSAGES, {})
+    return found
+
+
+def meeting_of_panel(context: BotContext, chat_id: int, message_id: int) -> int | None:
+    """The meeting whose panel this message is (as posted by this process), if any."""
+    return _messages(context).get((chat_id, message_id))
+
+
+def mode_of(context: BotContext, meeting_id: int) -> str:
+    return _modes(context).get(meeting_id, view.MAIN)
+
+
+def set_mode(context: BotContext, meeting_id: int, mode: str) -> None:
+    _modes(context)[meeting_id] = mode if mode in view.MODES else view.MAIN
+
+
+async def post_panel(
+    context: BotContext, chat_id: int, thread_id: int | None, meeting_id: int
+) -> None:
+    """The panel of a meeting just opened: sent, its id kept, pinned quietly where the bot may
+    pin (it asks nobody's permission: without the right it simply stays unpinned)."""
+    svc = context.runtime
+    with transaction(svc.session_factory) as session:
+        found = service.panel_of_id(session, meeting_id, svc.now())
+        if found is None:
+            return
+        with language(found.partnership.language):
+            text, keyboard = view.render(found)
+    set_mode(context, meeting_id, view.MAIN)
+    try:
+        sent = await context.bot.send_message(
+            chat_id, text, message_thread_id=thread_id, reply_markup=keyboard
+        )
+    except TelegramError as exc:
+        log.warning("could not post the panel of meeting %s: %s", meeting_id, type(exc).__name__)
+        return
+    with transaction(svc.session_factory) as session:
+        service.set_message(session, meeting_id, sent.message_id)
+    _messages(context)[(chat_id, sent.message_id)] = meeting_id
+    try:
+        await context.bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
+    except TelegramError as exc:
+        log.info("panel of meeting %s not pinned: %s", meeting_id, type(exc).__name__)
+
+
+async def refresh_panel(context: BotContext, meeting_id: int, note: str | None = None) -> None:
+    """Edit the panel in place from the current state, in the mode the chair left it in."""
+    locks: defaultdict[int, asyncio.Lock] = context.bot_data.setdefault(
+        _LOCKS, defaultdict(asyncio.Lock)
+    )
+    waiting: set[int] = context.bot_data.setdefault(_WAITING, set())
+    if meeting_id in waiting and note is None:
+        return
+    waiting.add(meeting_id)
+    try:
+        await locks[meeting_id].acquire()
+    finally:
+        waiting.discard(meeting_id)
+    try:
+        svc = context.runtime
+        with transaction(svc.session_factory) as session:
+            target = service.panel_target(session, meeting_id, svc.now())
+        if target is None:
+            return
+        found, chat_id, message_id = target
+        with language(found.partnership.language):
+            text, keyboard = view.render(found, mode_of(context, meeting_id), note)
+        await edit_message(context.bot, chat_id, message_id, text, keyboard)
+    finally:
+        locks[meeting_id].release()
+
+
+def refresh_meeting_after(act: BodyAct, meeting_id: int, note: str | None = None) -> None:
+    act.then(lambda: refresh_panel(act.context, meeting_id, note))
+
+
+def open_meeting_id(act: BodyAct) -> int | None:
+    return service.open_meeting_id(act.session, act.body)
+
+
+def refresh_after(act: BodyAct) -> None:
+    """After a recorded line (or a command that moved the meeting): the panel of the body's
+    meeting in session follows."""
+    meeting_id = open_meeting_id(act)
+    if meeting_id is not None:
+        refresh_meeting_after(act, meeting_id)
+
+
+async def close_panel(context: BotContext, meeting_id: int) -> None:
+    """The meeting closed: the panel says so, loses its buttons and is unpinned."""
+    svc = context.runtime
+    with transaction(svc.session_factory) as session:
+        target = service.panel_target(session, meeting_id, svc.now())
+        if target is None:
+            return
+        found, chat_id, message_id = target
+        with language(found.partnership.language):
+            text, keyboard = view.render(found)
+        service.forget_message(session, meeting_id)
+    _modes(context).pop(meeting_id, None)
+    _messages(context).pop((chat_id, message_id), None)
+    await edit_message(context.bot, chat_id, message_id, text, keyboard)
+    try:
+        await context.bot.unpin_chat_message(chat_id, message_id)
+    except TelegramError as exc:
+        log.info("panel of meeting %s not unpinned: %s", meeting_id, type(exc).__name__)
+
+
+def close_after(act: BodyAct, meeting_id: int) -> None:
+    act.then(lambda: close_panel(act.context, meeting_id))
+
+
+__all__ += ["close_after"]

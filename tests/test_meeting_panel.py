@@ -1,0 +1,239 @@
+"""The meeting panel (issue 13): a whole meeting run from one pinned message – open, attendance,
+justerare, next and jump, a vote, close – through the real Application and the fake Bot API,
+counting the chair's taps."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest_asyncio
+from sqlmodel import select
+
+from storage.db import transaction
+from storage.models import Attendance, Meeting, MinuteEntry, ProtokollRecord, Vote
+from tests.conftest import Harness
+from tests.fakebot.models import BOT_ID, SentMessage
+from tests.test_meetings_flow import (
+    CHAIR,
+    CITY,
+    SG_CHAT,
+    STADSMISSION,
+    STRANGER,
+    call_and_publish,
+    harness,  # noqa: F401
+    loose_group_limit,  # noqa: F401
+    press,
+    say,
+    setup_sg,
+)
+
+MEETING_START = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # 14.00 in Stockholm
+PHONE_WIDTH = 38  # characters of a line on a phone held upright, roughly
+
+
+@pytest_asyncio.fixture
+async def h(harness: Harness) -> AsyncIterator[Harness]:  # noqa: F811
+    yield harness
+
+
+@dataclass
+class Chair:
+    """Presses and commands of the chair, counted: the phone-sized transcript."""
+
+    h: Harness
+    taps: int = 0
+    transcript: list[str] = field(default_factory=list)
+
+    async def write(self, text: str) -> list[SentMessage]:
+        self.taps += 1
+        self.transcript.append(f"> {text}")
+        replies = await say(self.h, CHAIR, SG_CHAT, text)
+        self.transcript += [shown(m) for m in replies]
+        return replies
+
+    async def press(self, message: SentMessage, label: str) -> dict | None:  # type: ignore[type-arg]
+        """Press the button whose label contains `label` (as a person would: by what it says)."""
+        texts, data = message.button_texts(), message.button_data()
+        matches = [d for t, d in zip(texts, data, strict=False) if label in t]
+        assert len(matches) == 1, (label, texts)
+        self.taps += 1
+        self.transcript.append(f"[{label}]")
+        answer = await press(self.h, CHAIR, SG_CHAT, message.message_id, matches[0])
+        self.transcript.append(shown(message))
+        return answer
+
+
+def shown(message: SentMessage) -> str:
+    """A message as the phone shows it: its text, then its buttons row by row."""
+    markup = message.reply_markup or {}
+    rows = [" ".join(f"[{b['text']}]" for b in row) for row in markup.get("inline_keyboard", [])]
+    return "\n".join([message.plain, *rows])
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def panel_of(h: Harness) -> SentMessage:
+    with transaction(h.services.session_factory) as s:
+        meeting = s.exec(select(Meeting)).one()
+        panel_id = meeting.panel_message_id
+    assert panel_id is not None
+    return next(m for m in h.fake.sent if m.chat_id == SG_CHAT.id and m.message_id == panel_id)
+
+
+async def open_meeting_ready(h: Harness) -> SentMessage:
+    await setup_sg(h)
+    # The bot is an admin of the group, so it may pin.
+    h.fake.statuses[(SG_CHAT.id, BOT_ID)] = "administrator"
+    _preview, kallelse, _ics = await call_and_publish(h)
+    meeting_id = int(kallelse.button_data()[0].split(":")[1])
+    await press(h, CHAIR, SG_CHAT, kallelse.message_id, f"rv:{meeting_id}:y")
+    await press(h, STADSMISSION, SG_CHAT, kallelse.message_id, f"rv:{meeting_id}:y")
+    await press(h, CITY, SG_CHAT, kallelse.message_id, f"rv:{meeting_id}:n")
+    h.clock.set(MEETING_START)
+    return kallelse
+
+
+async def test_a_meeting_run_from_the_panel_alone(h: Harness) -> None:
+    await open_meeting_ready(h)
+    chair = Chair(h)
+
+    replies = await chair.write("/motesstart")
+    (panel,) = replies  # one message: the panel
+    assert h.fake.pinned[SG_CHAT.id] == [panel.message_id]  # pinned, quietly
+    pin = next(p for m, p in h.fake.requests if m == "pinChatMessage")
+    assert pin["disable_notification"] is True
+    shown = panel.plain
+    assert "Styrgrupp, möte 1/2026 pågår" in shown
+    assert "Närvarande: 2 av 3" in shown and "Justerare: inte vald än" in shown
+    # The bot writes the opening, the justerare, the agenda and the previous minutes itself:
+    # the meeting starts at the first item that needs the chair.
+    assert "§ 5 Uppföljning av öppna uppgifter" not in shown  # nothing open to follow up
+    assert "§ 7 Rapporter" in shown and "0 anteckningar, 0 beslut, 0 uppgifter" in shown
+
+    # Someone else cannot run the meeting from the panel.
+    data = next(
+        d for t, d in zip(panel.button_texts(), panel.button_data(), strict=True) if "Nästa" in t
+    )
+    answer = await press(h, STADSMISSION, SG_CHAT, panel.message_id, data)
+    assert answer is not None and answer.get("show_alert")
+    answer = await press(h, STRANGER, SG_CHAT, panel.message_id, data)
+    assert answer is not None and answer.get("show_alert")
+
+    # Attendance: the city came after all. The header stays on every press.
+    await chair.press(panel, "Närvaro")
+    assert "Närvarande: 2 av 3" in panel.plain and "pågår" in panel.plain
+    await chair.press(panel, "Cecilia")
+    assert "Närvarande: 3 av 3" in panel.plain and "pågår" in panel.plain
+    with transaction(h.services.session_factory) as s:
+        assert all(a.present for a in s.exec(select(Attendance)).all())
+    await chair.press(panel, "Tillbaka")
+
+    # The justerare, chosen with two presses.
+    await chair.press(panel, "Justerare")
+    await chair.press(panel, "Bertil")
+    assert "Justerare: Bertil" in panel.plain and "§ 7 Rapporter" in panel.plain
+
+    # Notes recorded with commands land under the current item; the panel counts them.
+    await say(h, STADSMISSION, SG_CHAT, "/anteckning Rapporten från Vårberg presenterades")
+    assert "1 anteckning, 0 beslut, 0 uppgifter" in panel.plain
+
+    # Next: other business; jump back to the reports from the list.
+    await chair.press(panel, "Nästa punkt")
+    assert "§ 8 Övriga frågor" in panel.plain
+    assert "Nästa punkt" not in panel.button_texts()  # nothing after it needs a visit
+    await chair.press(panel, "Punkter")
+    assert "Gå till punkt:" in panel.plain
+    await chair.press(panel, "7 Rapporter")
+    assert "§ 7 Rapporter" in panel.plain and "1 anteckning" in panel.plain
+
+    # A vote on the current item, with one press after "New vote".
+    await chair.press(panel, "Ny omröstning")
+    before = len(h.fake.sent)
+    await chair.press(panel, "Rösta om")
+    vote_message = next(m for m in h.fake.sent[before:] if m.button_data())
+    assert "Bifaller mötet § 7 Rapporter?" in vote_message.plain
+    vote_id = int(vote_message.button_data()[0].split(":")[1])
+    for member in (CHAIR, STADSMISSION, CITY):
+        await press(h, member, SG_CHAT, vote_message.message_id, f"vt:{vote_id}:y")
+    chair.taps += 1  # the chair's own vote
+    assert "1 omröstning är öppen" in panel.plain
+    await press(h, CHAIR, SG_CHAT, vote_message.message_id, f"vt:{vote_id}:c")
+    chair.taps += 1  # closing the vote, on the vote
+    with transaction(h.services.session_factory) as s:
+        vote = s.exec(select(Vote)).one()
+        assert vote.status == "closed" and vote.result is not None
+        assert vote.result["outcome"] == "adopted"
+    assert "1 beslut" in panel.plain  # the vote's decision, under the item
+
+    # Close: confirmed with a second press; the draft follows, the panel is closed and unpinned.
+    await chair.press(panel, "Avsluta mötet")
+    assert "Avsluta mötet nu?" in panel.plain
+    before = len(h.fake.sent)
+    await chair.press(panel, "Ja, avsluta mötet")
+    sent = h.fake.sent[before:]
+    assert any(m.document_name and m.document_name.endswith(".pdf") for m in sent)
+    assert "är avslutat" in panel.plain and panel.button_data() == []
+    assert h.fake.pinned[SG_CHAT.id] == []
+    with transaction(h.services.session_factory) as s:
+        meeting = s.exec(select(Meeting)).one()
+        assert meeting.closed_at is not None and meeting.panel_message_id is None
+        assert len(s.exec(select(ProtokollRecord)).all()) == 1
+        notes = [e.text for e in s.exec(select(MinuteEntry)).all() if e.kind == "note"]
+        assert "Rapporten från Vårberg presenterades" in notes
+
+    # The whole meeting from the chair's phone: one command and a handful of presses.
+    assert chair.taps == 15, chair.transcript
+    where = os.environ.get("PANEL_TRANSCRIPT")
+    if where:  # the phone-sized transcript, for a person to read
+        wrapped = [
+            "\n".join(textwrap.fill(line, PHONE_WIDTH) for line in entry.splitlines())
+            for entry in chair.transcript
+        ]
+        _write(Path(where), "\n\n".join(wrapped) + "\n")
+    assert h.fake.unexpected_violations == []
+
+
+async def test_without_the_pin_right_the_panel_is_simply_not_pinned(h: Harness) -> None:
+    await open_meeting_ready(h)
+    h.fake.statuses[(SG_CHAT.id, BOT_ID)] = "member"
+    (panel,) = await say(h, CHAIR, SG_CHAT, "/motesstart")
+    assert h.fake.pinned.get(SG_CHAT.id, []) == []
+    assert "pågår" in panel.plain and panel.button_data()
+    # Closing with the command: the panel says so, and nothing breaks on the unpin.
+    await say(h, CHAIR, SG_CHAT, "/motesslut @bertil_s")  # no justerare yet: asked first
+    assert "pågår" in panel.plain
+
+
+async def test_a_question_written_as_a_reply_to_the_panel_opens_a_vote(h: Harness) -> None:
+    await open_meeting_ready(h)
+    (panel,) = await say(h, CHAIR, SG_CHAT, "/motesstart")
+    data = next(
+        d
+        for t, d in zip(panel.button_texts(), panel.button_data(), strict=True)
+        if "Ny omröstning" in t
+    )
+    await press(h, CHAIR, SG_CHAT, panel.message_id, data)
+    before = len(h.fake.sent)
+    await h.settle(
+        h.fake.send_text(
+            CHAIR, SG_CHAT, "Ska vi anta budgeten för 2027?", reply_to_message_id=panel.message_id
+        )
+    )
+    vote_message = next(m for m in h.fake.sent[before:] if m.button_data())
+    assert "Ska vi anta budgeten för 2027?" in vote_message.plain
+    # A member's reply is no question: nothing opens.
+    before = len(h.fake.sent)
+    await h.settle(
+        h.fake.send_text(
+            STADSMISSION, SG_CHAT, "Jag håller med", reply_to_message_id=panel.message_id
+        )
+    )
+    with transaction(h.services.session_factory) as s:
+        assert len(s.exec(select(Vote)).all()) == 1
