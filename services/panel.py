@@ -62,6 +62,7 @@ class Panel:
     open_votes: list[Vote] = field(default_factory=list)
     sheet: sitting.AttendanceSheet | None = None
     choice: sitting.JusterareChoice | None = None
+    details: sitting.CurrentItem | None = None  # open action items, the previous minutes
 
     @property
     def closed(self) -> bool:
@@ -121,6 +122,7 @@ def panel_of(session: Session, meeting: Meeting, now: datetime) -> Panel:
         ],
         sheet=sheet,
         choice=sitting.justerare_choice(session, body, meeting, today),
+        details=sitting.current_item(session, body, position),
     )
 
 

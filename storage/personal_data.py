@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlmodel import SQLModel
 
 from i18n import N_
+from storage.attachments import Attachment
 from storage.calendar_feeds import CalendarSubscription
 from storage.deadline_facts import DeadlineMet
 from storage.inbox import InboundUpdate
@@ -120,6 +121,10 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
         "confirmed_by_person_id",
         N_("questions confirmed"),
     ),
+    PersonColumn("attachments", Attachment, "added_by_person_id", N_("documents attached")),
+    PersonColumn(
+        "attachments_removed", Attachment, "removed_by_person_id", N_("documents removed")
+    ),
     PersonColumn("reminders", Reminder, "person_id", N_("reminders to you"), "delete"),
     PersonColumn("exports", ExportRecord, "requested_by_person_id", N_("exports requested")),
     PersonColumn(
@@ -154,6 +159,7 @@ TEXT_COLUMNS: tuple[TextColumn, ...] = (
     TextColumn(Vote, "question", meeting_column="meeting_id"),
     TextColumn(Justering, "reason"),
     TextColumn(Meeting, "place"),
+    TextColumn(Attachment, "file_name", meeting_column="meeting_id"),
 )
 
 # Outbox rows whose documents are archives, never pruned or purged (LIKE patterns of the key):

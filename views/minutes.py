@@ -93,6 +93,12 @@ def current_item(current: CurrentItem) -> str:
     if position.item is None:
         return _("The agenda is empty; lines are recorded without an item.")
     lines = [f"<b>§ {position.label or position.number} {esc(item_title(position.item))}</b>"]
+    return "\n".join([*lines, *item_details(current)])
+
+
+def item_details(current: CurrentItem) -> list[str]:
+    """What the item carries: open action items under follow-up, the previous minutes' state."""
+    lines: list[str] = []
     if current.open_items is not None:
         if current.open_items:
             lines.append(_("Open action items:"))
@@ -124,7 +130,7 @@ def current_item(current: CurrentItem) -> str:
             if not previous.intact:
                 text += " " + _("WARNING: the stored minutes do not match their checksum.")
             lines.append(text)
-    return "\n".join(lines)
+    return lines
 
 
 def noted(entry_id: int | None) -> str:

@@ -25,6 +25,7 @@ from services.minutes import EntryKind
 from services.panel import Panel
 from views.agenda import item_title, meeting_title
 from views.common import esc, person_name, rows
+from views.minutes import item_details
 
 PREFIX = "pn"
 MAIN, ITEMS, ATTENDANCE, JUSTERARE, VOTE, CLOSE = "main", "items", "attendance", "justerare", "vote", "close"  # fmt: skip
@@ -100,6 +101,7 @@ def _current(panel: Panel) -> list[str]:
         "▶ "
         + f"<b>§ {esc(position.label)} {esc(item_title(position.item))}</b> "
         + esc(_("(item {number} of {total})").format(number=position.number, total=shown)),
+        *(item_details(panel.details) if panel.details is not None else []),
         _recorded(panel),
     ]
     if panel.open_votes:
