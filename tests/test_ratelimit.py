@@ -51,7 +51,8 @@ def test_what_counts_as_a_message() -> None:
 
 @pytest_asyncio.fixture
 async def limited_bot(fake_telegram: FakeTelegram) -> AsyncIterator[ExtBot]:  # type: ignore[type-arg]
-    fake_telegram.add_chat(GROUP)
+    # An admin of the group: only an admin bot may pin there (the fake is as strict as Telegram).
+    fake_telegram.add_chat(GROUP, bot_status="administrator")
     fake_telegram.add_chat(OTHER_GROUP)
     fake_telegram.set_member_status(GROUP, USER, "member")
     # One message a minute per group: the second send to a group waits for the rest of the test.
