@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from delivery import outbox
 from governance import agenda as rules
 from i18n import N_
 from services import events
@@ -345,6 +346,10 @@ def deliver(session: Session, escalation: Escalation, *, now: datetime) -> bool:
                 due_at=now,
                 payload=payload,
                 language=partnership.language,
+                # A fact's message: urgent, and resent (marked) rather than lost on a timeout.
+                priority=outbox.NOW,
+                on_timeout="resend",
+                max_attempts=outbox.FACT_MAX_ATTEMPTS,
             )
         ],
         now=now,
@@ -382,6 +387,10 @@ def _post_decision(session: Session, escalation: Escalation, *, now: datetime) -
                 due_at=now,
                 payload=payload,
                 language=partnership.language,
+                # A fact's message: urgent, and resent (marked) rather than lost on a timeout.
+                priority=outbox.NOW,
+                on_timeout="resend",
+                max_attempts=outbox.FACT_MAX_ATTEMPTS,
             )
         ],
         now=now,
