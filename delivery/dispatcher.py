@@ -303,6 +303,9 @@ class ReminderDispatcher:
         self._urgent = asyncio.Event()
         self._idle = asyncio.Event()
         self._queues: dict[int, list[tuple[tuple[int, datetime, int], Claimed]]] = {}
+        # Rows in hand by id: waiting in a chat's queue (the latest claim of each), or being sent.
+        self._waiting: dict[int, Claimed] = {}
+        self._sending: set[int] = set()
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._holds: dict[int, _Stop] = {}
         self._moved: dict[int, int] = {}
@@ -353,6 +356,8 @@ class ReminderDispatcher:
     async def _dispatch(self, report: DispatchReport) -> None:
         writer = _OutcomeWriter(self)
         self._holds.clear()
+        self._waiting.clear()
+        self._sending.clear()
         self._moved.clear()
         self._delivered.clear()
         self._idle.set()
@@ -425,10 +430,20 @@ class ReminderDispatcher:
             if hold is not None:
                 self._hold(item, hold, writer, report)
                 continue
+            if item.id in self._sending:
+                continue  # claimed again while its send is under way: that send decides
+            if item.id in self._waiting:
+                # Claimed again while it waited here (its lease ran out first): the newer claim
+                # and its lease replace the old one, in the same place in the queue.
+                # This process knows it never tried it: no possible repeat.
+                old = self._waiting[item.id]
+                self._waiting[item.id] = replace(item, possible_repeat=old.possible_repeat)
+                continue
             self._inflight += 1
             queue = self._queues.setdefault(item.chat_id, [])
             if item.coalesce_key is not None and self._coalesce(queue, item, writer, report):
                 continue
+            self._waiting[item.id] = item
             heapq.heappush(queue, ((-item.priority, item.due_at, item.id), item))
             if item.chat_id not in self._workers:
                 self._idle.clear()
@@ -456,6 +471,7 @@ class ReminderDispatcher:
         queue[:] = kept
         heapq.heapify(queue)
         for old in dropped:
+            self._waiting.pop(old.id, None)
             writer.add(_Outcome("skipped", old.id, error="superseded"))
             report.skipped += 1
             self._done_one()
@@ -483,7 +499,9 @@ class ReminderDispatcher:
         queue = self._queues[chat_id]
         try:
             while queue:
-                _, item = heapq.heappop(queue)
+                _, queued = heapq.heappop(queue)
+                item = self._waiting.pop(queued.id, queued)
+                self._sending.add(item.id)
                 target = self._moved.get(chat_id, chat_id)
                 try:
                     # The slot is taken before the row's lease is checked: a row never waits
@@ -491,6 +509,7 @@ class ReminderDispatcher:
                     async with self._semaphore:
                         stop = await self._deliver_one(item, target, writer, report)
                 finally:
+                    self._sending.discard(item.id)
                     self._done_one()
                 if isinstance(stop, _Migrated):
                     self._moved[chat_id] = stop.new_chat_id
@@ -498,6 +517,7 @@ class ReminderDispatcher:
                     self._holds[chat_id] = stop
                     while queue:
                         _, rest = heapq.heappop(queue)
+                        rest = self._waiting.pop(rest.id, rest)
                         self._hold(rest, stop, writer, report)
                         self._done_one()
         finally:

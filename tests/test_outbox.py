@@ -546,3 +546,23 @@ def test_recomputing_a_facts_reminders_never_cancels_its_messages(
         repo.cancel_source(session, "vote:1", clock())
         row = repo.get_by_key(session, key)
         assert row is not None and row.state == "pending"
+
+
+async def test_rows_claimed_again_while_they_wait_are_sent_once(sqlite_env: Env) -> None:
+    env = sqlite_env
+    await env.run()
+    env.fake.delay_next("sendMessage", 0.6, chat_id=GROUP.id)
+    with transaction(env.services.session_factory) as session:
+        for n in range(3):
+            outbox.send(session, key=f"q{n}", chat_id=GROUP.id, parts=[f"m{n}"], now=env.clock())
+    await asyncio.sleep(0.2)  # woken by the commit: m0 is being sent, m1 and m2 wait behind it
+    assert env.row("q1").state == "claimed"
+    # Their lease runs out (a slow chat, a stalled loop): the next claim takes all three again.
+    env.clock.advance(seconds=env.dispatcher.lease_seconds + 1)
+    env.dispatcher.kick()
+    for n in range(3):
+        await env.fake.wait_for(lambda m, n=n: m.plain == f"m{n}", timeout=5)
+    await env.fake.wait_until_idle()
+    assert [m.plain for m in env.sent()] == ["m0", "m1", "m2"]
+    await env.fake.wait_until_idle(quiet=0.3)
+    assert [env.row(f"q{n}").state for n in range(3)] == ["sent"] * 3
