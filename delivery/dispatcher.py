@@ -57,6 +57,7 @@ from telegram.ext import Application, Job
 from delivery import hooks, outbox
 from delivery import renderers as reminder_texts
 from delivery.parts import Document, Edit, Keyboard, Message, Text, expand, message_from_json
+from governance.privacy import chat_ref
 from storage import bodies
 from storage import reminders as repo
 from storage.db import transaction
@@ -559,7 +560,7 @@ class ReminderDispatcher:
                 "outbox row %s (%s, chat %s) skipped: expired at %s",
                 item.id,
                 item.kind,
-                chat_id,
+                chat_ref(chat_id),
                 item.expires_at.isoformat(),
             )
             writer.add(_Outcome("skipped", item.id, error="expired"))
@@ -598,7 +599,7 @@ class ReminderDispatcher:
             log.warning(
                 "outbox row %s: flood control for chat %s, retrying after %s",
                 item.id,
-                chat_id,
+                chat_ref(chat_id),
                 until.isoformat(),
             )
             # Not a failed attempt: it does not use up the row's retries.
@@ -626,7 +627,7 @@ class ReminderDispatcher:
             log.warning(
                 "outbox row %s: the bot is not in chat %s any more; its messages are paused",
                 item.id,
-                chat_id,
+                chat_ref(chat_id),
             )
             writer.add(_Outcome("pause_chat", item.id, chat_id=chat_id))
             report.paused += 1

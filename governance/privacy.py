@@ -117,6 +117,12 @@ def mentions(value: Any, identity: Identity) -> bool:
     return scrub(value, identity) != value
 
 
+def chat_ref(chat_id: int) -> str:
+    """A chat as logs may name it: groups by id; a private chat's id is the person's Telegram id,
+    so logs say only that it was a private chat."""
+    return str(chat_id) if chat_id < 0 else "(private)"
+
+
 # --- retention ------------------------------------------------------------------------------
 
 

@@ -104,6 +104,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     from handlers import privacy
 
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^fm:"), group=0)
+    application.add_handler(CallbackQueryHandler(privacy.export_chosen, pattern=r"^ex:"), group=0)
     # 1: what Telegram tells us about chats.
     application.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1

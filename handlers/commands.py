@@ -239,6 +239,29 @@ COMMANDS: tuple[Command, ...] = (
         audience="chair",
     ),
     Command(
+        "exportlogg",
+        "exportlog",
+        N_("Exports of the partnership (administrator)"),
+        privacy.export_log,
+        in_groups=False,
+        in_private=True,
+        audience="chair",
+    ),
+    Command(
+        "mina_uppgifter",
+        "mydata",
+        N_("Everything stored about me (in private)"),
+        privacy.my_data,
+        in_private=True,
+    ),
+    Command(
+        "integritet",
+        "privacy",
+        N_("How my personal data is handled"),
+        privacy.privacy_notice,
+        in_private=True,
+    ),
+    Command(
         "glomma_mig", "forgetme", N_("Erase my personal data"), privacy.forget_me, in_private=True
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import handlers.privacy as privacy
 from governance.timeparse import AmbiguousDate, Invalid, parse_date
 from handlers.dates import date_error_text, day_first
 from handlers.mentions import first_named
@@ -27,7 +28,10 @@ def iam(act: BodyAct) -> None:
         act.session, body=act.body, person=person, party_query=act.args, now=act.now
     )
     assert request.membership.id is not None
-    act.reply(*view.membership_request(person, request.party, request.membership.id))
+    text, keyboard = view.membership_request(person, request.party, request.membership.id)
+    # The privacy notice, once, when a person first registers.
+    notice = privacy.notice_on_registration(act, person, act.partnership)
+    act.reply(f"{text}\n\n{notice}" if notice else text, keyboard)
 
 
 @in_body(admin=True, data=r"(m[cr]):(\d+)")

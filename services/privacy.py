@@ -202,9 +202,9 @@ def build_export(
             )
             .order_by(col(ProtokollRecord.id))
         ).all():
-            model = from_canonical_json(json.dumps(record.content))
             name = f"protokoll/{record.meeting_id}-v{record.version}-{record.content_hash[:12]}.pdf"
-            archive.writestr(name, render_pdf(model))
+            # PDFs are compressed already: stored as they are, not deflated again.
+            archive.writestr(name, _final_pdf(session, record, render_pdf), zipfile.ZIP_STORED)
             pdfs += 1
     payload = buffer.getvalue()
     slug = partnership.diarienummer.replace(" ", "-").replace("/", "-")
@@ -217,6 +217,24 @@ def build_export(
         "protokoll_pdfs": pdfs,
     }
     return ExportFile(payload, filename, summary)
+
+
+def _final_pdf(
+    session: Session, record: ProtokollRecord, render_pdf: Callable[[Protokoll], bytes]
+) -> bytes:
+    """The locked minutes' archived PDF (the bytes sent when they were locked); rendered again
+    only for minutes locked before the outbox kept archives. Reading the archive keeps the
+    export fast: rendering every PDF again would hold the transaction for seconds each."""
+    from delivery import outbox
+    from services.justering import final_key
+
+    assert record.id is not None
+    for filename, file_id in outbox.files_of(session, final_key(record.id)):
+        if filename.lower().endswith(".pdf"):
+            stored = outbox.file_data(session, file_id)
+            if stored:
+                return stored
+    return render_pdf(from_canonical_json(json.dumps(record.content)))
 
 
 def request_export(
@@ -286,18 +304,64 @@ def release_waiting_exports(session: Session, person: Person) -> list[ExportReco
     return released
 
 
-def build_recorded_export(
+def resume_private_chat(session: Session, person: Person, *, now: datetime) -> int:
+    """The person opened (or unblocked) the private chat: what was held back for it, such as an
+    export the bot could not deliver while blocked, is due again."""
+    from storage import reminders
+
+    if person.private_chat_id is None:
+        return 0
+    return reminders.resume_chat(session, person.private_chat_id, now=now)
+
+
+def export_targets(
+    session: Session, *, chat_id: int, telegram_user_id: int | None, diarienummer: str
+) -> list[Partnership]:
+    """Which partnership /export means: the linked chat's; in private the one named, else
+    every partnership the person administers (the handler asks with buttons when several)."""
+    from storage import bodies
+
+    body = bodies.get_body_by_chat(session, chat_id)
+    if body is not None:
+        partnership = session.get(Partnership, body.partnership_id)
+        assert partnership is not None
+        return [partnership]
+    if diarienummer:
+        found = bodies.get_partnership_by_diarienummer(session, diarienummer)
+        if found is None:
+            raise Refusal(
+                N_("No partnership has the diarienummer {diarienummer}."),
+                diarienummer=diarienummer,
+            )
+        return [found]
+    administered = (
+        people.administrator_partnership_ids(session, telegram_user_id)
+        if telegram_user_id is not None
+        else []
+    )
+    if not administered:
+        raise Refusal(N_("Only the partnership's administrator can export it."))
+    return [p for p in bodies.list_partnerships(session) if p.id in administered]
+
+
+def export_key(export_id: int) -> str:
+    return f"export:{export_id}"
+
+
+def queue_export(
     session: Session,
-    export_id: int,
+    record: ExportRecord,
     render_pdf: Callable[[Protokoll], bytes],
     *,
+    caption: str,
     now: datetime,
-) -> tuple[ExportFile, int] | None:
-    """Build the file of a recorded export as the data stand now (an erasure since the request
-    is respected); returns it with the private chat it goes to, or None when it cannot go."""
-    record = session.get(ExportRecord, export_id)
-    if record is None or record.status != EXPORT_QUEUED:
-        return None
+) -> bool:
+    """Build the recorded export's ZIP as the data stand now and queue it, in this transaction,
+    to the administrator's private chat through the outbox. False (and the record failed) when
+    it cannot go: no private chat, or no longer the administrator."""
+    from delivery import outbox
+
+    assert record.id is not None
     person = (
         session.get(Person, record.requested_by_person_id)
         if record.requested_by_person_id
@@ -314,24 +378,53 @@ def build_recorded_export(
         record.status = EXPORT_FAILED
         session.add(record)
         session.flush()
-        return None
+        return False
     built = build_export(session, partnership, render_pdf)
     record.summary = built.summary
     record.built_at = now
+    record.status = EXPORT_QUEUED
     session.add(record)
+    outbox.send(
+        session,
+        key=export_key(record.id),
+        chat_id=person.private_chat_id,
+        parts=[outbox.Document(built.filename, data=built.data, caption=caption, mime_type=ZIP)],
+        now=now,
+        partnership_id=partnership.id,
+        person_id=person.id,
+        on_sent=EXPORT_SENT_HOOK,
+        hook={"export_id": record.id},
+    )
     session.flush()
-    return built, person.private_chat_id
+    return True
 
 
-def mark_export(session: Session, export_id: int, status: str, *, now: datetime) -> None:
-    record = session.get(ExportRecord, export_id)
-    if record is None:
-        return
-    record.status = status
-    if status == EXPORT_SENT:
-        record.sent_at = now
-    session.add(record)
+ZIP = "application/zip"
+EXPORT_SENT_HOOK = "privacy.export"
+
+
+def _export_sent(session: Session, sent: Any) -> None:
+    """The ZIP reached the administrator: recorded, and its bytes not kept (the outbox would
+    otherwise hold a copy of the whole partnership)."""
+    from delivery import outbox
+
+    record = session.get(ExportRecord, int(sent.data["export_id"]))
+    row = session.exec(select(Reminder).where(Reminder.dedupe_key == sent.key)).first()
+    if record is not None:
+        record.status = EXPORT_SENT
+        record.sent_at = row.sent_at if row is not None else None
+        session.add(record)
+    delete_files(session, [file_id for _name, file_id in outbox.files_of(session, sent.key)])
     session.flush()
+
+
+def install_hooks() -> None:
+    from delivery import hooks
+
+    hooks.register(EXPORT_SENT_HOOK, _export_sent)
+
+
+install_hooks()
 
 
 @dataclass(frozen=True)
@@ -720,31 +813,6 @@ def notice_on_first_registration(
     session.add(person)
     session.flush()
     return notice_for_partnership(partnership)
-
-
-def export_for(
-    session: Session,
-    *,
-    chat_id: int,
-    diarienummer: str,
-    user_id: int | None,
-    render_pdf: Callable[[Protokoll], bytes],
-) -> tuple[bytes, str]:
-    """/export: the partnership of this chat (or named by its diarienummer in a private chat),
-    for its administrator only."""
-    from storage import bodies
-
-    partnership = None
-    body = bodies.get_body_by_chat(session, chat_id)
-    if body is not None:
-        partnership = session.get(Partnership, body.partnership_id)
-    elif diarienummer:
-        partnership = bodies.get_partnership_by_diarienummer(session, diarienummer)
-    if partnership is None or partnership.id is None:
-        raise Refusal(N_("Write /export in a linked group, or /export <diarienummer> here."))
-    if user_id is None or not people.is_administrator(session, partnership.id, user_id):
-        raise Refusal(N_("Only the partnership's administrator can export it."))
-    return export_partnership(session, partnership, render_pdf)
 
 
 def forget(session: Session, telegram_user_id: int, *, now: datetime) -> int:

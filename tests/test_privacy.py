@@ -12,6 +12,7 @@ from services.partnerships import set_administrator
 from storage.db import transaction
 from storage.models import Membership, Person
 from tests.conftest import Harness
+from tests.fakebot import FakeChat
 from tests.test_foundation_flow import ADMIN, CONVICTUS_A, SG_CHAT, STRANGER, link_sg, press, say
 
 
@@ -29,8 +30,12 @@ async def test_only_the_administrator_exports_and_the_zip_holds_the_partnership(
     assert "administratör" in replies[-1].plain and not replies[-1].document_name
     with transaction(harness.services.session_factory) as s:
         set_administrator(s, "SOF 2025/144", ADMIN.id, add=True)
+    # The administrator's private chat: the ZIP goes there, never to the group (issue 17).
+    await say(harness, ADMIN, FakeChat.private(ADMIN), "/start")
     replies = await say(harness, ADMIN, SG_CHAT, "/export")
-    document = replies[-1]
+    assert not any(m.document_name for m in replies)
+    document = harness.fake.sent[-1]
+    assert document.chat_id == ADMIN.id
     assert document.document_name == "export-SOF-2025-144.zip"
     archive = zipfile.ZipFile(io.BytesIO(document.document_bytes or b""))
     data = json.loads(archive.read("partnership.json"))

@@ -4,19 +4,23 @@ action items, audit details or export records. Locked minutes keep the name (pub
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import select
 
+from services.partnerships import set_administrator
 from storage.db import transaction
 from storage.models import ActionItem, AuditEntry, MinuteEntry, Person, ProtokollRecord
 from storage.reminders import Reminder
 from tests.conftest import Harness
 from tests.fakebot import FakeChat
-from tests.privacy_scan import traces_in_database
+from tests.privacy_scan import traces_in_database, traces_in_json
 from tests.test_justering import JUSTERARE, buttons_of, close_with_draft
-from tests.test_meetings_flow import CHAIR, SG_CHAT, call_and_publish, press, say
+from tests.test_meetings_flow import ADMIN, CHAIR, SG_CHAT, call_and_publish, press, say
 from tests.test_minutes_flow import meeting_harness, rows  # noqa: F401
 
 BERTIL_NAMES = {"Bertil", "bertil_s"}
@@ -98,3 +102,41 @@ async def test_erasure_leaves_the_name_only_in_locked_minutes(
         t.startswith(("protokoll#", "minuteentry#", "decision#", "agendaitem#", "actionitem#"))
         for t in remaining
     ), remaining
+
+
+async def test_an_export_after_erasure_names_the_person_only_in_locked_minutes(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    await locked_then_second_meeting(h)
+    final_pdf = next(
+        m
+        for m in h.fake.sent
+        if (m.document_name or "").endswith(".pdf") and "utkast" not in m.document_name
+    )
+    await erase_bertil(h)
+    with transaction(h.services.session_factory) as s:
+        set_administrator(s, "SOF 2025/144", ADMIN.id, add=True)
+    await say(h, ADMIN, FakeChat.private(ADMIN), "/start")
+    await say(h, ADMIN, SG_CHAT, "/export")
+    (zipped,) = [m for m in h.fake.sent if m.chat_id == ADMIN.id and m.document_name]
+    archive = zipfile.ZipFile(io.BytesIO(zipped.document_bytes or b""))
+    data = json.loads(archive.read("partnership.json"))
+    locked = {p["meeting_id"] for p in data["protokoll"] if p["status"] == "final"}
+    outside = {
+        key: [
+            row
+            for row in rows
+            if not (key == "protokoll" and row.get("status") == "final")
+            and not (key in LOCKED_WITH_MEETING and row.get("meeting_id") in locked)
+        ]
+        for key, rows in data.items()
+        if isinstance(rows, list)
+    }
+    assert traces_in_json(outside, names=BERTIL_NAMES, ids=BERTIL_IDS) == []
+    # The locked minutes are in it as the very PDF that was archived and posted when locked.
+    (pdf_name,) = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert archive.read(pdf_name) == final_pdf.document_bytes
+
+
+LOCKED_WITH_MEETING = {"minute_entries", "decisions", "agenda_items", "action_items", "votes"}

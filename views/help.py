@@ -36,7 +36,10 @@ def private_start() -> str:
 def private_help() -> str:
     return _(
         "<b>In private with me</b>\n"
-        "/hjalp – this help\n\n"
+        "/hjalp – this help\n"
+        "/mina_uppgifter – everything stored about you\n"
+        "/integritet – how your personal data is handled\n"
+        "/glomma_mig – erase your personal data\n\n"
         "In your group chat: /koppla links the group to its body, /jag says which party you "
         "represent, /ledamoter lists the members, /ordforande records the chair."
     )

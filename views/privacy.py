@@ -12,24 +12,30 @@ from governance.privacy import PrivacyNotice
 from governance.textsplit import escape
 from i18n import N_, _, ngettext
 from services.privacy import ExportListing, PersonalData
+from storage.models import Partnership
 
-# Deep-link payloads (t.me/<bot>?start=<payload>): at most 64 of A-Za-z0-9_-.
+# Deep links into the private chat (`handlers.start`): /start priv_<what>.
+START_PREFIX = "priv"
 START_EXPORT = "export"
 START_MYDATA = "mydata"
-START_PRIVACY = "privacy"
 
 
-def deep_link(bot_username: str, payload: str) -> str:
-    return f"https://t.me/{bot_username}?start={payload}"
-
-
-def private_chat_keyboard(bot_username: str | None, payload: str) -> InlineKeyboardMarkup | None:
-    """A URL button that opens the private chat with the bot and starts `payload` there."""
-    if not bot_username:
+def private_chat_keyboard(url: str | None) -> InlineKeyboardMarkup | None:
+    """A URL button that opens the private chat with the bot (a deep link)."""
+    if not url:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("Open the private chat"), url=deep_link(bot_username, payload))]]
-    )
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open the private chat"), url=url)]])
+
+
+CHOOSE = "ex"  # callback data "ex:<partnership id>"
+
+
+def choose_partnership(partnerships: Sequence[Partnership]) -> tuple[str, InlineKeyboardMarkup]:
+    keyboard = [
+        [InlineKeyboardButton(p.diarienummer, callback_data=f"{CHOOSE}:{p.id}")]
+        for p in partnerships
+    ]
+    return _("Which partnership do you want to export?"), InlineKeyboardMarkup(keyboard)
 
 
 # --- the privacy notice -------------------------------------------------------------------------
@@ -186,11 +192,45 @@ def access_only_in_private() -> str:
     return _("Your data is shown only in private. Press the button and I will send it there.")
 
 
+def access_sent_privately() -> str:
+    return _("I have sent your data to you in private.")
+
+
+def access_filename() -> str:
+    return _("my-data.json")
+
+
+def erase_question() -> str:
+    return _(
+        "This erases your name, username, language and Telegram id, ends your memberships, "
+        "deletes your answers to meeting invitations and your reminders, and replaces your name "
+        "where others wrote it in minutes not yet approved. Approved minutes keep names as public "
+        "records (they cannot be changed), and decisions and votes keep an anonymous reference. "
+        "Press the button to confirm."
+    )
+
+
+def erased() -> str:
+    return _("Your personal data has been erased.")
+
+
 # --- exports ------------------------------------------------------------------------------------
 
 
 def export_caption() -> str:
     return _("Everything stored about the partnership: JSON and the approved minutes as PDF.")
+
+
+def export_chosen(partnership: Partnership) -> str:
+    return _("Export of {diarienummer}.").format(diarienummer=escape(partnership.diarienummer))
+
+
+def no_export_waiting() -> str:
+    return _("No export is waiting for you. The administrator writes /export to get one.")
+
+
+def export_log_only_in_private() -> str:
+    return _("The list of exports is shown only in private: write /exportlogg to me there.")
 
 
 def export_group_note(*, can_send_now: bool) -> str:
