@@ -719,7 +719,7 @@ def _scrub_json(session: Session, identity: Identity) -> int:
         model = json_column.model
         attribute = getattr(model, json_column.column)
         text = cast(attribute, Text)
-        query = select(model).where(or_(*(text.contains(term, autoescape=True) for term in terms)))
+        query = select(model).where(or_(*(text.icontains(term, autoescape=True) for term in terms)))
         if json_column.unless is not None:
             name, value = json_column.unless
             query = query.where(getattr(model, name) != value)
