@@ -26,7 +26,7 @@ from bot.inbox import InboxWorker
 from bot.logging_setup import asyncio_exception_handler
 from bot.outage import describe, is_database_outage
 from bot.poller import DurablePoller, TokenRejected
-from bot.web import WebConfig, make_web_app, start_web
+from bot.web import WebConfig, calendar_feeds, make_web_app, start_web
 from storage.runtime import Clock, Runtime, system_clock
 
 log = logging.getLogger("bot")
@@ -168,6 +168,7 @@ async def _serve(
                 WebConfig(settings.bot_mode, settings.webhook_path, settings.webhook_secret()),
                 services,
                 on_stored=worker.wake,
+                calendar_feed=calendar_feeds(services),
             )
             web_runner = await start_web(app, settings.web_listen, settings.web_port)
             log.info("web server on http://%s:%s", settings.web_listen, settings.web_port)

@@ -143,3 +143,20 @@ async def start_web(app: web.Application, host: str, port: int) -> web.AppRunner
     site = web.TCPSite(runner, host, port)
     await site.start()
     return runner
+
+
+def calendar_feeds(services: Runtime) -> CalendarFeed:
+    """`/kalender/<secret>.ics`: the body's meetings as they are now, for a live secret."""
+    from services import calendar_feed
+    from views.calendar_feed import feed_ics
+
+    def load(secret: str) -> bytes | None:
+        with transaction(services.session_factory) as session:
+            now = services.now()
+            feed = calendar_feed.feed(session, secret, now)
+            return None if feed is None else feed_ics(feed, stamp=now)
+
+    async def serve(secret: str) -> bytes | None:
+        return await asyncio.to_thread(load, secret)
+
+    return serve

@@ -20,6 +20,7 @@ from telegram.ext import Application, CommandHandler
 
 # Module imports by full name: `from handlers import …` would make this module and the
 # package's registration import each other.
+import handlers.calendar as calendar_handlers
 import handlers.chats as chats
 import handlers.deadlines as deadlines
 import handlers.decisions as decisions
@@ -260,6 +261,13 @@ COMMANDS: tuple[Command, ...] = (
         N_("How my personal data is handled"),
         privacy.privacy_notice,
         in_private=True,
+    ),
+    Command(
+        "kalender",
+        "calendar",
+        N_("Your calendar subscription of the meetings"),
+        calendar_handlers.calendar,
+        audience="member",
     ),
     Command(
         "glomma_mig", "forgetme", N_("Erase my personal data"), privacy.forget_me, in_private=True
