@@ -258,7 +258,8 @@ class Demo:
         self.say("People:")
         for m in PEOPLE:
             role = f", {m.role}" if m.role else ""
-            self.say(f"  {m.handle:<8} {m.party} in {' and '.join(m.bodies)}{role}")
+            party = "Stockholms stad" if m.party == "stockholms-stad" else m.party
+            self.say(f"  {m.handle:<8} {party} in {' and '.join(m.bodies)}{role}")
         self.say(f"Files the bot sends are saved in {self.files_dir}")
         self.say("Type `help` for the commands. Try:  anna@styrgrupp: /kallelse tisdag 13")
 

@@ -15,6 +15,7 @@ import contextvars
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from storage.db import transaction
 from storage.runtime import Runtime
 
 log = logging.getLogger("bot.inbox")
+PURGE_EVERY = 3600.0  # seconds between removals of handled updates older than two days
 
 
 @dataclass
@@ -104,7 +106,12 @@ class InboxWorker:
 
     async def _run(self) -> None:
         backoff = _Backoff()
+        purged = 0.0
         while not self._stopping:
+            if time.monotonic() - purged > PURGE_EVERY:
+                purged = time.monotonic()
+                with contextlib.suppress(Exception):  # an outage: next time
+                    await asyncio.to_thread(self._purge)
             try:
                 taken = await asyncio.to_thread(self._take)
             except Exception as exc:
@@ -125,6 +132,10 @@ class InboxWorker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), seconds)
         self._wakeup.clear()
+
+    def _purge(self) -> None:
+        with transaction(self.services.session_factory) as session:
+            inbox.forget_handled(session, wall_clock())
 
     def _take(self) -> list[inbox.Taken]:
         with transaction(self.services.session_factory) as session:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from i18n import N_
 from services.errors import Refusal
-from services.roles import Role
+from services.roles import Role, role_in_body
 from storage import calendar_feeds
 from storage import meetings as meeting_repo
-from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership
+from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership, Person
 
 # Meetings that ended longer ago than this drop out of the feed (calendars keep what they had).
 HISTORY = timedelta(days=400)
@@ -89,6 +90,14 @@ def feed(session: Session, secret: str, now: datetime) -> Feed | None:
         return None
     partnership = session.get(Partnership, body.partnership_id)
     if partnership is None:
+        return None
+    # A member who left the body, or erased their data, no longer gets its meetings.
+    person = session.get(Person, subscription.person_id)
+    if person is None or person.erased:
+        return None
+    today = now.astimezone(ZoneInfo(partnership.timezone)).date()
+    role = role_in_body(session, body, person.telegram_user_id, today, is_chat_admin=False)
+    if not (role.is_member or role.is_chair or role.is_administrator):
         return None
     rows = session.exec(
         select(Meeting)

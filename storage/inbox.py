@@ -54,9 +54,13 @@ def store(session: Session, updates: list[dict[str, Any]], now: datetime) -> int
         return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(InboundUpdate).values(rows).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    statement = (
+        insert(InboundUpdate)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(col(InboundUpdate.update_id))
+    )
+    return len(session.execute(statement).all())
 
 
 def take(

@@ -196,3 +196,14 @@ async def test_only_members_get_a_calendar(bot: Bot) -> None:
     assert [m.chat_id for m in replies] == [SG.id]
     assert "Kalendern är för gruppens ledamöter" in replies[0].plain
     assert "webcal://" not in replies[0].plain
+
+
+async def test_a_member_who_erases_their_data_loses_the_feed(bot: Bot) -> None:
+    await set_up(bot)
+    await bot.say(MEMBER, FakeChat.private(MEMBER), "/start")
+    replies = await bot.say(MEMBER, SG, "/kalender")
+    address = address_in(next(m for m in replies if m.chat_id == MEMBER.id))
+    assert (await fetch(bot, address)).status_code == 200
+    asked = (await bot.say(MEMBER, FakeChat.private(MEMBER), "/glomma_mig"))[-1]
+    await bot.press(MEMBER, FakeChat.private(MEMBER), asked, asked.button_texts()[0])
+    assert (await fetch(bot, address)).status_code == 404
