@@ -29,7 +29,8 @@ from governance.deadlines import Deadline, Facts, deadlines_for, lead_days_for
 from governance.decision_input import CADENCE_CHANGE
 from governance.partnership_schema import BodyKind, PartnershipSpec
 from governance.reminder_times import OVERDUE, local_instant, reminder_instants
-from services import actions, decisions, events
+from i18n import pick_language
+from services import actions, decisions, events, report_reminders
 from services.partnerships import spec_of
 from storage import bodies, deadline_facts
 from storage import reminders as repo
@@ -286,6 +287,17 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
         instants = _instants(spec, deadline, zone)
         existing = _existing_keys(session, source) if instants else set()
         specs: list[repo.ReminderSpec] = []
+        extra: dict[str, Any] = {}
+        if deadline.kind == "activity_report" and instants:
+            # The group's reminder names who is missing; each of them is also reminded
+            # privately where the bot can write to them (services.report_reminders).
+            targets, missing = report_reminders.report_reminder_targets(
+                session, partnership, deadline.key
+            )
+            extra["missing"] = missing
+            specs += _private_report_specs(
+                partnership, deadline, targets, instants, source, existing, now, grace
+            )
         for body in target_bodies(deadline, linked):
             assert body.chat_id is not None
             for label, at, expires in instants:
@@ -305,7 +317,10 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
                         due_at=at,
                         expires_at=expires,
                         grace_seconds=int(grace.total_seconds()),
-                        payload=_payload(partnership, deadline, body, label, party_names),
+                        payload={
+                            **_payload(partnership, deadline, body, label, party_names),
+                            **extra,
+                        },
                         language=partnership.language,
                     )
                 )
@@ -314,6 +329,56 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
         result.cancelled += outcome.cancelled
     result.cancelled += _cancel_unlisted(session, partnership.id, sources, now)
     return result
+
+
+REPORT_PRIVATE_KIND = "report.private_reminder"
+
+
+def _private_report_specs(
+    partnership: Partnership,
+    deadline: Deadline,
+    targets: Sequence[report_reminders.ReminderTarget],
+    instants: Sequence[tuple[str, datetime, datetime]],
+    source: str,
+    existing: set[str],
+    now: datetime,
+    grace: timedelta,
+) -> list[repo.ReminderSpec]:
+    spec = spec_of(partnership)
+    out: list[repo.ReminderSpec] = []
+    for target in targets:
+        assert target.person.id is not None
+        language = pick_language(
+            target.person.language_code, partnership.language, tuple(spec.languages)
+        )
+        for label, at, expires in instants:
+            dedupe = f"{source}:p{target.person.id}:{label}"
+            if expires <= now or (at < now - grace and dedupe not in existing):
+                continue
+            out.append(
+                repo.ReminderSpec(
+                    kind=REPORT_PRIVATE_KIND,
+                    source=source,
+                    dedupe_key=dedupe,
+                    chat_id=target.chat_id,
+                    person_id=target.person.id,
+                    partnership_id=partnership.id,
+                    due_at=at,
+                    expires_at=expires,
+                    grace_seconds=int(grace.total_seconds()),
+                    payload={
+                        "key": deadline.key,
+                        "due": deadline.due.isoformat(),
+                        "label": label,
+                        "params": dict(deadline.params),
+                        "units": list(target.units),
+                        "diarienummer": partnership.diarienummer,
+                        "partnership_name": partnership.name,
+                    },
+                    language=language,
+                )
+            )
+    return out
 
 
 def _cancel_unlisted(session: Session, partnership_id: int, keep: set[str], now: datetime) -> int:

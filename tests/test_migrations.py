@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
 import storage.models  # noqa: F401
+import storage.reports  # noqa: F401
 from storage.db import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import Partnership

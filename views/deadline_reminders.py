@@ -191,6 +191,14 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
             when=_when(due, date.fromordinal(due.toordinal() - lead), language),
         )
     lines = [f"⏰ <b>{escape(title)}</b> · {header}", what, when]
+    missing = payload.get("missing")
+    if missing:
+        # The activity report: who has not submitted (services.report_reminders).
+        lines.append(
+            t(language, "Not yet submitted: {names}.").format(
+                names=", ".join(escape(name) for name in missing)
+            )
+        )
     key = payload.get("key")
     if key:
         lines.append(

@@ -11,7 +11,8 @@ import storage.calendar_feeds
 import storage.deadline_facts
 import storage.inbox
 import storage.models  # registers every table on SQLModel.metadata
-import storage.reminders  # noqa: F401
+import storage.reminders
+import storage.reports  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
