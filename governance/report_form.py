@@ -430,8 +430,11 @@ def handle_text(ctx: FormContext, state: FormState, text: str) -> Outcome:
         return Outcome(_advance(ctx, state, _with(state, night=night)))
     if step == "hours":
         numbers = _numbers(text)
-        if not isinstance(numbers, Problem) and len(numbers) > 1:
-            numbers = _numbers(text, grouped=False)
+        if not isinstance(numbers, Problem) and len(numbers) == 1 and ctx.planned_hours is None:
+            # "774 760" is planned and held when one figure is not enough.
+            split = _numbers(text, grouped=False)
+            if not isinstance(split, Problem) and len(split) == 2:
+                numbers = split
         if isinstance(numbers, Problem):
             return Outcome(state, numbers)
         if len(numbers) == 1 and ctx.planned_hours is not None:

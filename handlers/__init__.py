@@ -105,6 +105,25 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
     application.add_handler(CallbackQueryHandler(privacy.confirm_forget, pattern=r"^fm:"), group=0)
     application.add_handler(CallbackQueryHandler(privacy.export_chosen, pattern=r"^ex:"), group=0)
+    from handlers import reports
+
+    for pattern, button in (
+        (r"^rpf:", reports.form_button),
+        (r"^rpo:", reports.open_button),
+        (r"^rpu:", reports.refresh_button),
+        (r"^rpc:", reports.compile_button),
+        (r"^rps:", reports.send_on_button),
+        (r"^rpe:", reports.financial_button),
+    ):
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
+    # 3: a typed answer in a private chat goes to the activity report's form when one is
+    # active (its own group: other private features still see the message).
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, reports.form_text
+        ),
+        group=3,
+    )
     # 1: what Telegram tells us about chats.
     application.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=1

@@ -31,6 +31,7 @@ import handlers.meetings as meetings
 import handlers.members as members
 import handlers.minutes as minutes
 import handlers.privacy as privacy
+import handlers.reports as reports
 import handlers.start as start_router
 import handlers.votes as vote_handlers
 from handlers.bot_context import BotContext
@@ -107,6 +108,13 @@ COMMANDS: tuple[Command, ...] = (
         audience="chair",
     ),
     Command("tidsfrister", "deadlines", N_("Deadlines, by date"), deadlines.list_deadlines),
+    Command(
+        "rapport",
+        "report",
+        N_("The half-yearly activity report (ekonomi: budgets)"),
+        reports.report_command,
+        in_private=True,
+    ),
     Command("klart", "done", N_("Mark a deadline as met"), deadlines.mark_done, audience="chair"),
     Command(
         "kallelse", "meeting", N_("Call a meeting (chair)"), meetings.call_meeting, audience="chair"

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from delivery import outbox
 from governance import report_form as form
 from governance.deadlines import agreement_term, deadlines_for
 from governance.partnership_schema import PartnershipSpec
@@ -288,15 +289,48 @@ def _create(
     return report
 
 
-def remember_status_message(
-    session: Session, report_id: int, chat_id: int, message_id: int
-) -> None:
+def remember_status(session: Session, report_id: int, key: str) -> None:
+    """The group's latest status message (an outbox row's key), edited as entries move on."""
     report = repo.get_report(session, report_id, lock=True)
     if report is not None:
-        report.status_chat_id = chat_id
-        report.status_message_id = message_id
+        report.status_key = key
         session.add(report)
         session.flush()
+
+
+def status_target(session: Session, report: ActivityReport) -> tuple[str, int] | None:
+    """(outbox key, chat id) of the group's latest status message, if there is one."""
+    if report.status_key is None:
+        return None
+    body = session.get(Body, report.body_id)
+    if body is None or body.chat_id is None:
+        return None
+    return report.status_key, body.chat_id
+
+
+def report_in_body(session: Session, *, report_id: int, body: Body) -> ActivityReport:
+    """A report named by a button pressed in `body`'s chat (another chat's: refused)."""
+    report = repo.get_report(session, report_id)
+    if report is None or report.body_id != body.id:
+        raise Refusal(N_("This button is no longer valid."))
+    return report
+
+
+def party_order(partnership: Partnership) -> list[str]:
+    """The parties' keys in the file's order (the financial buttons name them by index)."""
+    return [party.key for party in spec_of(partnership).parties]
+
+
+def person_of(session: Session, telegram_user_id: int | None) -> Person:
+    """The acting person (recorded by the pre-handler); an anonymous sender is refused."""
+    person = (
+        people.get_person_by_telegram_id(session, telegram_user_id)
+        if telegram_user_id is not None
+        else None
+    )
+    if person is None or person.id is None:
+        raise Refusal(N_("Write this from your own account, not anonymously."))
+    return person
 
 
 # --- the private form ---------------------------------------------------------------------
@@ -591,6 +625,7 @@ def compile_report(
         missing=[e.unit_key for e in missing],
     )
     session.flush()
+    _queue_files(session, partnership, report, now, to_styrgrupp=False)
     return report_view(session, report, now=now, just_compiled=True)
 
 
@@ -631,6 +666,7 @@ def send_on(
     )
     _audit(session, partnership.id, role.person, "report.sent", now, key=report.key)
     session.flush()
+    _queue_files(session, partnership, report, now, to_styrgrupp=True)
     return report_view(session, report, now=now), target
 
 
@@ -639,6 +675,78 @@ def _resync(session: Session, partnership: Partnership, now: datetime) -> None:
     from services import deadlines
 
     deadlines.sync_reminders(session, partnership, now=now)
+
+
+FILES_KIND = "report.files"
+
+
+def files_payload(
+    partnership: Partnership, report: ActivityReport, *, to_styrgrupp: bool
+) -> dict[str, Any]:
+    """Everything the files' renderer (views.report_outbox) needs, as JSON."""
+    assert report.compilation is not None and report.compiled_at is not None
+    spec = spec_of(partnership)
+    rule = spec.reports.activity
+    period = half_year_containing(spec, report.period_start)
+    metrics = spec.statistics.metrics
+    counted = (
+        "reached"
+        if "reached_by_gender" in metrics and "visitors_by_gender" not in metrics
+        else "visitors"
+    )
+    annual = report.kind == ReportKind.ANNUAL
+    return {
+        "report_id": report.id,
+        "kind": report.kind,
+        "key": report.key,
+        "diarienummer": partnership.diarienummer,
+        "partnership_name": partnership.name,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "due_on": report.due_on.isoformat(),
+        "compiled_at": report.compiled_at.isoformat(),
+        "timezone": partnership.timezone,
+        "counted": counted,
+        "compilation": report.compilation["current"],
+        "previous": report.compilation.get("previous"),
+        "previous_period": report.compilation.get("previous_period"),
+        "missing_halves": report.compilation.get("missing_halves") or [],
+        "committee_month": None if annual else period.committee_month,
+        "committee_year": None if annual else period.committee_year,
+        "from_body": spec.body(rule.from_body).name,
+        "to_body": spec.body(rule.to_body).name,
+        "to_styrgrupp": to_styrgrupp,
+        "send_button": not to_styrgrupp,
+    }
+
+
+def _queue_files(
+    session: Session,
+    partnership: Partnership,
+    report: ActivityReport,
+    now: datetime,
+    *,
+    to_styrgrupp: bool,
+) -> None:
+    """The compiled report's files, through the outbox: to the samverkansgrupp with the
+    chair's button, or the copy sent on to the styrgrupp."""
+    assert partnership.id is not None and report.id is not None
+    spec = spec_of(partnership)
+    kind = spec.reports.activity.to_body if to_styrgrupp else spec.reports.activity.from_body
+    body = bodies.get_body(session, partnership.id, kind)
+    if body is None or body.chat_id is None:
+        return
+    outbox.enqueue(
+        session,
+        key=f"report:{report.id}:{'sent' if to_styrgrupp else 'compiled'}",
+        kind=FILES_KIND,
+        chat_id=body.chat_id,
+        thread_id=body.thread_id,
+        payload=files_payload(partnership, report, to_styrgrupp=to_styrgrupp),
+        now=now,
+        language=partnership.language,
+        partnership_id=partnership.id,
+    )
 
 
 # --- the annual compilation (004) ---------------------------------------------------------
@@ -676,6 +784,7 @@ def compile_annual(
             year=str(year.end.year),
         )
     report = _annual_report(session, partnership, body, year, compiled, role.person, now)
+    _queue_files(session, partnership, report, now, to_styrgrupp=False)
     return report_view(session, report, now=now, just_compiled=True)
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime
@@ -80,9 +80,8 @@ class ActivityReport(SQLModel, table=True):
     compilation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     sent_by_person_id: int | None = Field(default=None, foreign_key="person.id")
-    # The group's status message, edited as entries move on.
-    status_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    status_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The outbox key of the group's latest status message, edited as entries move on.
+    status_key: str | None = Field(default=None, max_length=255)
 
 
 class ReportEntry(SQLModel, table=True):

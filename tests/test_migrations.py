@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
-import storage.models  # noqa: F401
+import storage.models
 import storage.reports  # noqa: F401
 from storage.db import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
