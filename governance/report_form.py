@@ -430,8 +430,13 @@ def handle_text(ctx: FormContext, state: FormState, text: str) -> Outcome:
         return Outcome(_advance(ctx, state, _with(state, night=night)))
     if step == "hours":
         numbers = _numbers(text)
-        if not isinstance(numbers, Problem) and len(numbers) == 1 and ctx.planned_hours is None:
-            # "774 760" is planned and held when one figure is not enough.
+        if (
+            not isinstance(numbers, Problem)
+            and len(numbers) == 1
+            and (ctx.planned_hours is None or numbers[0] > MAX_HOURS)
+        ):
+            # "774 760" is planned and held, not 774 760 hours, when one figure is not enough
+            # or could not be hours.
             split = _numbers(text, grouped=False)
             if not isinstance(split, Problem) and len(split) == 2:
                 numbers = split

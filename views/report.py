@@ -471,6 +471,6 @@ def sent_on(view: ReportView, target: Body, person: Person | None) -> str:
     report = view.report
     when = long_date(report.sent_at.date(), _lang()) if report.sent_at else ""
     who = esc(person_name(person)) if person is not None else ""
-    return "✅ " + _("Sent to {body} by {who}, {day}. The deadline is met.").format(
-        body=esc(target.name.lower()), who=who, day=when
+    return "✅ " + _("Sent to the styrgrupp by {who}, {day}. The deadline is met.").format(
+        who=who, day=when
     )

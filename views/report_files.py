@@ -197,6 +197,16 @@ def comparison_rows(doc: ReportDocument) -> list[ComparisonRow]:
     return compare(doc.current, doc.previous)
 
 
+def _comparison_note(doc: ReportDocument, tr: Tr) -> str | None:
+    if doc.previous is None:
+        return tr(N_("No compiled report of the previous period is stored: no comparison (–)."))
+    if doc.current.missing:
+        return tr(
+            N_("The figures cover only the activities that submitted; the previous period's all.")
+        )
+    return None
+
+
 def tables(doc: ReportDocument, language: str) -> list[Table]:
     """Every section's table, in the order of the documents."""
     tr = _tr(language)
@@ -228,9 +238,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                 )
                 for r in rows
             ),
-            note=None
-            if doc.previous is not None
-            else tr(N_("No compiled report of the previous period is stored: no comparison (–).")),
+            note=_comparison_note(doc, tr),
             total_last=False,
         )
     )
@@ -436,10 +444,8 @@ def intro_lines(doc: ReportDocument, language: str) -> list[str]:
     tr = _tr(language)
     lines = [
         f"{doc.partnership_name} · {tr(N_('Dnr'))} {doc.diarienummer}",
-        tr(N_("From the {from_body} to the {to_body}. Compiled {day}.")).format(
-            from_body=doc.from_body.lower(),
-            to_body=doc.to_body.lower(),
-            day=long_date(doc.compiled_day, language),
+        tr(N_("The samverkansgrupp's joint report to the styrgrupp. Compiled {day}.")).format(
+            day=long_date(doc.compiled_day, language)
         ),
     ]
     if doc.committee_month and doc.committee_year:
@@ -578,7 +584,7 @@ def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
         )
         axes.set_xticks(
             xs,
-            [comparison_label(r.label, language, doc.counted) for r in rows],
+            [comparison_label(r.label, language, doc.counted, short=True) for r in rows],
             rotation=25,
             ha="right",
         )
@@ -674,7 +680,7 @@ def _pdf_heading(pdf: FPDF, text: str) -> None:
 def _pdf_table(pdf: FPDF, table: Table) -> None:
     pdf.set_font(FAMILY, "", 8.5)
     count = len(table.columns)
-    first = 0.36 if count > 5 else 0.42 if count > 3 else 0.5
+    first = 0.31 if count > 5 else 0.42 if count > 3 else 0.5
     rest = (1 - first) / (count - 1) if count > 1 else 0
     widths = [first] + [rest] * (count - 1)
     if table.columns and table.columns[0] == "#":

@@ -83,15 +83,19 @@ def age_label(band: str, language: str) -> str:
     return t(language, label) if band == "unknown" else label
 
 
-def comparison_label(label: str, language: str, counted: str = "visitors") -> str:
+def comparison_label(
+    label: str, language: str, counted: str = "visitors", *, short: bool = False
+) -> str:
     """The comparison row's name: "total", "gender.women", "country.RO", "night.used", …"""
     kind, _, key = label.partition(".")
     if kind == "total":
         return t(language, N_("Reached, total") if counted == "reached" else N_("Visitors, total"))
     if kind == "gender":
         return t(language, GENDER_LABELS.get(key, key))
-    if kind == "country":
+    if kind == "country" and short:
         return country_name(key, language)
+    if kind == "country":
+        return t(language, N_("Origin: {country}")).format(country=country_name(key, language))
     if kind == "night":
         return t(language, NIGHT_LABELS.get(key, key))
     if kind == "hours":

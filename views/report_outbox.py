@@ -33,11 +33,7 @@ def _summary(doc: ReportDocument, language: str, *, to_styrgrupp: bool) -> str:
     lines = [f"📊 <b>{escape(title(doc, language))}</b> · {escape(doc.diarienummer)}"]
     if to_styrgrupp:
         lines.append(
-            escape(
-                t(language, N_("From the {body}, for the styrgrupp.")).format(
-                    body=doc.from_body.lower()
-                )
-            )
+            escape(t(language, N_("The samverkansgrupp's joint report to the styrgrupp.")))
         )
     counted = N_("Reached") if doc.counted == "reached" else N_("Visitors")
     lines.append(f"{escape(t(language, counted))}: <b>{fmt(c.total, language)}</b>")
@@ -119,9 +115,7 @@ def render_private_reminder(payload: dict[str, Any], language: str, late: bool) 
         escape(
             t(
                 language,
-                N_(
-                    "Write /report here to fill in the figures (or press the button in the group)."
-                ),
+                N_("Write /report here to fill in the figures (or press the button in the group)."),
             )
         ),
     ]

@@ -1,0 +1,97 @@
+"""The activity report's files and chat texts, from plausible figures (tests/report_samples)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date
+
+import pypdfium2 as pdfium
+from docx import Document as DocxDocument
+from docx.oxml.ns import qn
+
+from tests import report_samples
+from views.report_files import (
+    DASH,
+    charts,
+    filename,
+    render_csv,
+    render_docx,
+    render_pdf,
+    render_xlsx,
+    tables,
+)
+
+
+def _pdf_text(data: bytes) -> str:
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def test_pdf_carries_totals_top_ten_and_names_the_missing() -> None:
+    doc = report_samples.document(missing=("ny-gemenskap",))
+    text = _pdf_text(render_pdf(doc)).replace("\u00a0", " ")
+    assert "Verksamhetsrapport november 2025–april 2026" in text
+    assert "5 820" in text  # 6 680 without Ny Gemenskap's 860
+    assert "Ej inskickat: Ny Gemenskap." in text
+    assert "Stadens sammanställning redovisas för socialnämnden i augusti 2026." in text
+    order = ["Rumänien", "Bulgarien", "Polen", "Ungern", "Slovakien"]
+    section = text[text.index("De 9 vanligaste ursprungsländerna") :]
+    positions = [section.index(name) for name in order]
+    assert positions == sorted(positions)
+    assert "Siffrorna omfattar bara de verksamheter som skickat in" in text
+
+
+def test_without_a_previous_period_the_comparison_shows_dashes() -> None:
+    doc = report_samples.document(with_previous=False)
+    key_figures = tables(doc, "sv")[0]
+    assert all(row[2] == DASH and row[3] == DASH and row[4] == DASH for row in key_figures.rows)
+    assert key_figures.note is not None and "ingen jämförelse" in key_figures.note
+    assert "comparison" not in charts(doc, "sv")
+
+
+def test_docx_is_swedish_with_tables_and_charts() -> None:
+    doc = report_samples.document()
+    document = DocxDocument(io.BytesIO(render_docx(doc)))
+    languages = {
+        style.name: lang.get(qn("w:val"))
+        for style in document.styles
+        if (rpr := style.element.rPr) is not None and (lang := rpr.find(qn("w:lang"))) is not None
+    }
+    assert languages["Normal"] == "sv-SE" and languages["Heading 1"] == "sv-SE"
+    assert document.core_properties.language == "sv-SE"
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "6\u00a0680" in cells
+    assert len(document.inline_shapes) == 3  # comparison, countries, gender and age
+
+
+def test_csv_and_xlsx_hold_the_figures() -> None:
+    doc = report_samples.document()
+    data = render_csv(doc)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:5] == ["Avsnitt", "Part", "Verksamhet", "Mått", "Värde"]
+    assert ["Nyckeltal", "", "", "Besökare, totalt", "6680", "5678", "1002", "17,6"] in rows
+    top = [r[3] for r in rows if r[0].startswith("Ursprungsland, de")]
+    assert top[:3] == ["1. Rumänien", "2. Bulgarien", "3. Polen"]
+    with zipfile.ZipFile(io.BytesIO(render_xlsx(doc))) as book:
+        workbook = book.read("xl/workbook.xml").decode()
+        assert 'name="Siffror"' in workbook and "Per part och verksamhet" in workbook
+    assert filename(doc, "pdf") == "verksamhetsrapport-SOF-2025-144-2025-11-2026-04.pdf"
+
+
+def test_annual_title() -> None:
+    doc = report_samples.document()
+    annual = type(doc)(
+        **{
+            **doc.__dict__,
+            "kind": "annual",
+            "period_start": date(2025, 1, 1),
+            "period_end": date(2025, 12, 31),
+        }
+    )
+    assert _pdf_text(render_pdf(annual)).startswith("Årssammanställning")
