@@ -121,7 +121,9 @@ def test_private_reminders_follow_who_has_submitted(svc: Any, clock: FakeClock) 
         key = "activity_report:2025-05..2025-10"
         private = [
             r
-            for r in s.exec(select(Reminder).where(Reminder.kind == "report.private_reminder")).all()
+            for r in s.exec(
+                select(Reminder).where(Reminder.kind == "report.private_reminder")
+            ).all()
             if r.source.endswith(key)
         ]
         assert {r.person_id for r in private} == {p.id for p in members.values()}
