@@ -48,6 +48,7 @@ from storage.models import (
     Vote,
 )
 from storage.reminders import Reminder
+from storage.reports import ActivityReport, ReportEntry, ReportFormSession
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,35 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     ),
     PersonColumn("reminders", Reminder, "person_id", N_("reminders to you"), "delete"),
     PersonColumn("exports", ExportRecord, "requested_by_person_id", N_("exports requested")),
+    PersonColumn(
+        "activity_reports_opened",
+        ActivityReport,
+        "opened_by_person_id",
+        N_("activity reports opened"),
+    ),
+    PersonColumn(
+        "activity_reports_compiled",
+        ActivityReport,
+        "compiled_by_person_id",
+        N_("activity reports compiled"),
+    ),
+    PersonColumn(
+        "activity_reports_sent", ActivityReport, "sent_by_person_id", N_("activity reports sent on")
+    ),
+    PersonColumn("report_forms", ReportEntry, "person_id", N_("activity report forms filled in")),
+    PersonColumn(
+        "report_forms_submitted",
+        ReportEntry,
+        "submitted_by_person_id",
+        N_("activity report figures submitted"),
+    ),
+    PersonColumn(
+        "report_form_session",
+        ReportFormSession,
+        "person_id",
+        N_("the activity report form open in your chat"),
+        "delete",
+    ),
     PersonColumn(
         "calendar_subscriptions",
         CalendarSubscription,
