@@ -17,19 +17,21 @@ from typing import Any
 
 from telegram import Chat, InlineKeyboardMarkup, Update
 
-from handlers.start import on_start
 from delivery import outbox
 from delivery.parts import Text
 from handlers.bot_context import BotContext
+from handlers.start import on_start
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_, _, language
 from services import reports
 from services.errors import Refusal
 from services.reports import FormView, ReportView
 from storage.models import Partnership
-from views import links
+from views import (
+    links,
+    report_outbox,  # noqa: F401  (registers the report's outbox renderers)
+)
 from views import report as view
-from views import report_outbox  # noqa: F401  (registers the report's outbox renderers)
 
 START_PREFIX = "rep"
 ECONOMY_WORDS = frozenset({"ekonomi", "economy", "budget", "budgets", "budgetar"})

@@ -7,7 +7,7 @@ sends `/start <payload>` here. A payload is `<prefix>_<rest>` (at most 64 charac
 
     from handlers.start import on_start
 
-    @on_start("r")                      # /start r_12_3
+    @on_start("rep")                    # /start rep_12 (handlers.reports)
     def _report_form(act: Act, rest: str) -> None:
         ...
 
