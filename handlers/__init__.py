@@ -116,13 +116,13 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^rpe:", reports.financial_button),
     ):
         application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
-    # 3: a typed answer in a private chat goes to the activity report's form when one is
+    # 4: a typed answer in a private chat goes to the activity report's form when one is
     # active (its own group: other private features still see the message).
     application.add_handler(
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, reports.form_text
         ),
-        group=3,
+        group=4,
     )
     # 1: what Telegram tells us about chats.
     application.add_handler(
