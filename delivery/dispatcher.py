@@ -773,7 +773,11 @@ class ReminderDispatcher:
             found = await asyncio.to_thread(self._delivery_of, edit.target)
             if found is None:
                 raise _TargetGone
-            if found.state in (repo.ReminderState.PENDING, repo.ReminderState.CLAIMED):
+            if found.state in (
+                repo.ReminderState.PENDING,
+                repo.ReminderState.CLAIMED,
+                repo.ReminderState.PAUSED,
+            ):
                 now = self.services.now()
                 until = max(found.next_attempt_at or now, now) + _TARGET_WAIT
                 raise _TargetNotReady(until)
@@ -937,6 +941,9 @@ class ReminderDispatcher:
             loop.call_soon_threadsafe(self._kick_now)
 
     def _kick_now(self) -> None:
+        jobs = self._job_queue
+        if jobs is not None and not getattr(jobs.scheduler, "running", True):
+            return  # its Application has stopped (or not started): nothing to send with
         if self._run_lock.locked():
             self._again = True
             self._urgent.set()

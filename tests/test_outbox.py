@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -566,3 +567,12 @@ async def test_rows_claimed_again_while_they_wait_are_sent_once(sqlite_env: Env)
     assert [m.plain for m in env.sent()] == ["m0", "m1", "m2"]
     await env.fake.wait_until_idle(quiet=0.3)
     assert [env.row(f"q{n}").state for n in range(3)] == ["sent"] * 3
+
+
+async def test_a_stopped_applications_dispatcher_is_not_woken(sqlite_env: Env) -> None:
+    env = sqlite_env
+    # Its Application stopped (a restart in the same process): the JobQueue is not running.
+    env.dispatcher.attach(SimpleNamespace(scheduler=SimpleNamespace(running=False)))
+    env.queue(key="late", chat_id=GROUP.id, parts=["x"])
+    await asyncio.sleep(0.3)
+    assert env.sent() == [] and env.row("late").state == "pending"
