@@ -14,10 +14,10 @@ from telegram.ext import (
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    from delivery.ratelimit import mark_interactive_handler
     from handlers import (
         chats,
         commands,
+        common,
         context,
         decisions,
         errors,
@@ -29,8 +29,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     )
 
     # -4: the task handling updates is marked, so the rate limiter lets replies to the person who
-    # just acted go before a reminder burst to the same chat.
-    application.add_handler(TypeHandler(Update, mark_interactive_handler), group=-4)
+    # just acted go before a reminder burst to the same chat; a reported status change forgets
+    # the cached admin answer.
+    application.add_handler(TypeHandler(Update, common.first_look), group=-4)
     # -3: an update id is handled once, even when Telegram delivers it again or several
     # webhook workers receive it.
     application.add_handler(TypeHandler(Update, context.handle_once), group=-3)
@@ -140,4 +141,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(
         MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, departures.member_left), group=1
     )
+    # 10, last: an update no wrapped handler settled gets its claim written (the wrapper writes
+    # it in the handler's own transaction: one transaction per update).
+    application.add_handler(TypeHandler(Update, context.settle_update), group=10)
     application.add_error_handler(errors.on_error)

@@ -10,12 +10,14 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 
 from governance.textsplit import split_html
+from handlers.admin_cache import AdminCache
 from handlers.bot_context import BotContext
 from i18n import _
 from services.errors import Refusal
 from views.common import esc, mention, person_name
 
 log = logging.getLogger(__name__)
+_ADMIN_CACHE = "admin-check-cache"
 
 ANONYMOUS_ADMIN_ID = 1087968824
 
@@ -114,7 +116,9 @@ def acting_user(update: Update) -> User | None:
 
 
 async def is_chat_admin(update: Update, context: BotContext) -> bool:
-    """Re-checked with Telegram on every privileged action; never trusted from stored state."""
+    """Asked of Telegram, never trusted from stored state; an answer is kept for half a minute
+    per chat and user, and forgotten at once when Telegram reports that person's status changed
+    (`first_look`)."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
@@ -125,12 +129,41 @@ async def is_chat_admin(update: Update, context: BotContext) -> bool:
     user = acting_user(update)
     if user is None or not is_group(chat):
         return False
+    cache = admin_cache(context)
+    known = cache.get(chat.id, user.id)
+    if known is not None:
+        return known
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError:
         log.warning("could not check admin rights in chat %s", chat.id)
         return False
-    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    cache.put(chat.id, user.id, is_admin)
+    return is_admin
+
+
+def admin_cache(context: BotContext) -> AdminCache:
+    """Telegram's admin answers of the last half minute (`handlers.admin_cache`)."""
+    found = context.bot_data.get(_ADMIN_CACHE)
+    if found is None:
+        found = context.bot_data[_ADMIN_CACHE] = AdminCache()
+    return found  # type: ignore[no-any-return]
+
+
+async def first_look(update: Update, context: BotContext) -> None:
+    """Before anything else: this task handles updates (its sends go before background sends),
+    and a reported change of someone's status in a chat forgets their cached admin answer."""
+    from delivery.ratelimit import mark_interactive
+
+    mark_interactive()
+    changed = update.chat_member or update.my_chat_member
+    if changed is not None:
+        cache = admin_cache(context)
+        if update.my_chat_member is not None:
+            cache.forget(changed.chat.id)
+        else:
+            cache.forget(changed.chat.id, changed.new_chat_member.user.id)
 
 
 async def wake_dispatcher(context: BotContext) -> None:

@@ -12,6 +12,7 @@ from telegram.error import Forbidden
 import handlers.start as start
 from governance.textsplit import split_html
 from handlers.common import wake_dispatcher
+from handlers.context import caches as update_caches
 from handlers.wrapper import Act, in_chat
 from i18n import N_, _
 from services import privacy
@@ -241,6 +242,13 @@ def confirm_forget(act: Act) -> None:
         # Only the person themselves can erase their data.
         raise Refusal(N_("Only the person who asked can confirm this."))
     privacy.forget(act.session, query.from_user.id, now=act.now)
+    user_id = query.from_user.id
+
+    async def forget_cached() -> None:
+        # Written again as a new person if they write again, not taken as already stored.
+        update_caches(act.context).forget_sender(user_id)
+
+    act.then(forget_cached)
     act.answer()
     act.edit(view.erased())
 

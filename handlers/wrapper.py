@@ -25,14 +25,10 @@ For one update, in this order:
    then (429, a timeout) is logged, never reported as "nothing was changed": the work is
    recorded, and what it must tell the chat it queued in the outbox (`delivery.outbox`).
 
-One transaction per update (issue 16): today the pre-handlers in `handlers/context.py` each take
-their own short transaction before this one – `handle_once` claims the update id,
-`remember_sender` upserts the sender and picks the language. They fold into step 3 here: open
-the transaction, claim the update id (stop quietly if another process has it), upsert the sender
-only when their name, username, language or private chat changed, set the language from the
-same rows, then the body, role and work – one BEGIN … COMMIT per update. `_run` below is the one
-place that opens the transaction, so that change is local to it (the pre-handlers would then
-stay only for updates no wrapped handler takes).
+One transaction per update (issue 16): the update's claim (and its sender, when changed) is
+written in this same transaction (`handlers.context.settle_in`), so the common path is one
+BEGIN … COMMIT per update; the transaction runs in a thread (`Runtime.run_sync`), so on
+PostgreSQL the event loop never waits on the database.
 """
 
 from __future__ import annotations
@@ -56,10 +52,12 @@ from telegram import (
     User,
 )
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.bot_context import BotContext
 from handlers.common import (
     acting_user,
+    admin_cache,
     command_args,
     edit_message,
     is_chat_admin,
@@ -69,6 +67,7 @@ from handlers.common import (
     thread_of,
     wake_dispatcher,
 )
+from handlers.context import settle_in, settled
 from i18n import N_
 from services import events
 from services.chats import linked_body_and_partnership
@@ -81,6 +80,12 @@ from storage.runtime import Runtime
 After = Callable[[], Awaitable[object]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 ACK_EMOJI = "✍"
+
+
+class _AlreadyHandled(Exception):
+    """Another delivery of this update was handled: stop, say nothing."""
+
+
 BAD_BUTTON = N_("This button is no longer valid.")
 
 
@@ -240,24 +245,35 @@ async def _run(
         await refuse(update, Refusal(BAD_BUTTON))
         return
     is_admin = await is_chat_admin(update, context) if admin else False
-    act: A | None = None
-    published: list[object] = []
-    try:
-        with transaction(context.runtime.session_factory) as session:
+    runtime = context.runtime
+
+    def unit_of_work() -> tuple[A, list[object]]:
+        # One transaction for the whole update: its claim (and its sender, when changed), the
+        # linked body, the role and the work. Run in a thread: on PostgreSQL the queries wait
+        # on the network, and the event loop goes on meanwhile.
+        with transaction(runtime.session_factory) as session:
+            if not settle_in(session, context):
+                raise _AlreadyHandled
             act = make(session, chat, groups, is_admin)
             try:
                 work(act)
             except Refusal as refusal:
                 if not refusal.keep:
                     raise
-                published = events.published(session)
                 kept = refusal
                 act._after = [lambda: refuse(update, kept)]
-            else:
-                published = events.published(session)
+            return act, events.published(session)
+
+    try:
+        act, published = await runtime.run_sync(unit_of_work)
+    except _AlreadyHandled:
+        raise ApplicationHandlerStop from None
     except Refusal as refusal:
+        if admin:
+            _forget_admin_answer(update, context)
         await refuse(update, refusal)
         return
+    settled(context)
     assert act is not None
     for after in act._after:
         try:
@@ -272,6 +288,14 @@ async def _run(
             )
     if any(getattr(event, "wakes_dispatcher", False) for event in published):
         await wake_dispatcher(context)
+
+
+def _forget_admin_answer(update: Update, context: BotContext) -> None:
+    """A refusal may rest on a cached "not an admin": the next attempt asks Telegram again (the
+    person may just have been made an admin, which Telegram does not always report)."""
+    chat, user = update.effective_chat, acting_user(update)
+    if chat is not None and user is not None:
+        admin_cache(context).forget(chat.id, user.id)
 
 
 def in_chat(

@@ -54,10 +54,12 @@ def body_of_chat(session: Session, chat_id: int) -> tuple[Body, Partnership] | N
 
 
 def linked_body_and_partnership(session: Session, chat_id: int) -> tuple[Body, Partnership]:
-    body = linked_body(session, chat_id)
-    partnership = session.get(Partnership, body.partnership_id)
-    assert partnership is not None
-    return body, partnership
+    """The chat's body and partnership, looked up together (once per update, by the wrapper)."""
+    found = bodies.get_body_and_partnership_by_chat(session, chat_id)
+    if found is None:
+        linked_body(session, chat_id)  # the refusal
+        raise AssertionError("unreachable")
+    return found
 
 
 def parse_body_kind(text: str) -> BodyKind | None:

@@ -30,6 +30,18 @@ def get_body(session: Session, partnership_id: int, kind: str) -> Body | None:
     ).first()
 
 
+def get_body_and_partnership_by_chat(
+    session: Session, chat_id: int
+) -> tuple[Body, Partnership] | None:
+    """The chat's body and its partnership in one query."""
+    row = session.exec(
+        select(Body, Partnership)
+        .join(Partnership, col(Partnership.id) == col(Body.partnership_id))
+        .where(Body.chat_id == chat_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def get_body_by_chat(session: Session, chat_id: int) -> Body | None:
     return session.exec(select(Body).where(Body.chat_id == chat_id)).first()
 
