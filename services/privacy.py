@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Text, and_, cast, delete, not_, or_, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
 from governance.privacy import ERASED_NAME, Identity, PrivacyNotice, notice_of, scrub, scrub_text
@@ -693,12 +694,25 @@ def _scrub_texts(session: Session, identity: Identity, locked: set[int]) -> int:
             if before is None:
                 continue
             after = scrub_text(before, identity)
-            if after != before:
-                setattr(row, text_column.column, after)
-                session.add(row)
+            if after != before and _change_unless_locked(session, row, text_column.column, after):
                 changed += 1
     session.flush()
     return changed
+
+
+def _change_unless_locked(session: Session, row: SQLModel, column: str, value: Any) -> bool:
+    """Write one scrubbed value in a savepoint. A row the database itself refuses to change (a
+    paragraph approved at the meeting, locked minutes: its triggers) is a public record and is
+    left as it is; the rest of the erasure goes on."""
+    try:
+        with session.begin_nested():
+            setattr(row, column, value)
+            session.add(row)
+            session.flush()
+    except DBAPIError:
+        session.refresh(row)
+        return False
+    return True
 
 
 def _json_terms(identity: Identity) -> list[str]:
@@ -728,9 +742,7 @@ def _scrub_json(session: Session, identity: Identity) -> int:
         for row in session.exec(query).all():
             before = getattr(row, json_column.column)
             after = scrub(before, identity)
-            if after != before:
-                setattr(row, json_column.column, after)
-                session.add(row)
+            if after != before and _change_unless_locked(session, row, json_column.column, after):
                 changed += 1
     session.flush()
     return changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import make_services
@@ -70,4 +71,41 @@ def test_erasure_and_retention_on_both_databases(database_url: str) -> None:
     assert report.processed_updates == 1
     with transaction(svc.session_factory) as s:
         assert s.exec(select(ProcessedUpdate)).all() == []
+    svc.engine.dispose()
+
+
+def test_a_row_the_database_refuses_to_change_is_left_and_the_erasure_goes_on(
+    sqlite_url: str,
+) -> None:
+    """A record locked by the database's own triggers (as a paragraph approved at the meeting
+    is) stays as it is: a public record; everything else is still erased."""
+    svc = make_services(make_settings(sqlite_url), clock=FakeClock(NOW))
+    import_example(svc, "sof-2025-144.toml")
+    with transaction(svc.session_factory) as s:
+        bo = Person(telegram_user_id=777002, first_name="Bo", last_name="Ek", created_at=NOW)
+        s.add(bo)
+        for question in ("Bo Ek: låst", "Bo Ek: fri"):
+            s.add(
+                Escalation(
+                    partnership_id=1, from_body_id=1, to_body_id=2, created_at=NOW,
+                    question=question,
+                )
+            )  # fmt: skip
+        s.flush()
+        person_id = bo.id
+        s.execute(
+            text(
+                "CREATE TRIGGER locked_question BEFORE UPDATE ON escalation "
+                "WHEN OLD.question LIKE '%låst' BEGIN SELECT RAISE(ABORT, 'locked'); END"
+            )
+        )
+    with transaction(svc.session_factory) as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        privacy.erase_person(s, person, now=NOW)
+    with transaction(svc.session_factory) as s:
+        questions = sorted(e.question for e in s.exec(select(Escalation)).all())
+        assert questions == ["Bo Ek: låst", "Raderad ledamot: fri"]
+        erased = s.get(Person, person_id)
+        assert erased is not None and erased.erased and erased.first_name == "Raderad ledamot"
     svc.engine.dispose()
