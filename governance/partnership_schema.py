@@ -538,6 +538,8 @@ class Privacy(_Model):
     controller: Text | None = None
     # Where to turn with questions or requests (registrator, dataskyddsombud): free text.
     contact: Text | None = None
+    # The legal basis of the processing (GDPR art. 6), as the controller states it.
+    legal_basis: Text | None = None
     # Members who left or were removed (and people who wrote to the bot but never became
     # members): their personal data is erased this long after.
     departed_member_months: PositiveInt = 6

@@ -184,6 +184,7 @@ class PrivacyNotice:
     controller: str
     controller_from_file: bool  # False: the file names none, the public party is shown
     contact: str | None
+    legal_basis: str | None
     departed_member_months: int
     audit_months: int
     delivered_reminder_days: int
@@ -202,6 +203,7 @@ def notice_of(spec: PartnershipSpec) -> PrivacyNotice:
         controller=controller,
         controller_from_file=privacy.controller is not None,
         contact=privacy.contact,
+        legal_basis=privacy.legal_basis,
         departed_member_months=privacy.departed_member_months,
         audit_months=privacy.audit_months,
         delivered_reminder_days=privacy.delivered_reminder_days,

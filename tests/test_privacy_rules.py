@@ -100,6 +100,7 @@ def test_privacy_section_defaults_and_bad_values() -> None:
     assert Privacy() == Privacy(
         controller=None,
         contact=None,
+        legal_basis=None,
         departed_member_months=6,
         audit_months=24,
         delivered_reminder_days=90,

@@ -17,6 +17,7 @@ NOTICE = PrivacyNotice(
     controller="Socialnämnden i Stockholms stad",
     controller_from_file=True,
     contact="Registrator & co",
+    legal_basis="Allmänt intresse",
     departed_member_months=1,
     audit_months=24,
     delivered_reminder_days=90,
@@ -33,6 +34,7 @@ def test_notice_names_controller_periods_rights_and_escapes_file_text() -> None:
         assert "90 dagar" in text and "24 månader" in text
         assert "/mina_uppgifter" in text and "/glomma_mig" in text
         assert "allmänna handlingar" in text
+        assert "Rättslig grund: Allmänt intresse" in text and "IMY" in text
         assert "Inget partnerskap" in view.notice_text([])
         short = view.first_registration_text(NOTICE)
         assert "Socialnämnden i Stockholms stad" in short and "/integritet" in short

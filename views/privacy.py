@@ -106,7 +106,8 @@ def notice_text(notices: Sequence[PrivacyNotice]) -> str:
         _(
             "<b>Your rights</b>\n"
             "/mina_uppgifter – everything stored about you (in private).\n"
-            "/glomma_mig – erase your personal data."
+            "/glomma_mig – erase your personal data.\n"
+            "You may also complain to the Swedish Authority for Privacy Protection (IMY)."
         )
     )
     return "\n\n".join(blocks)
@@ -121,6 +122,8 @@ def _notice_head(notice: PrivacyNotice) -> str:
             controller=escape(notice.controller)
         ),
     ]
+    if notice.legal_basis:
+        lines.append(_("Legal basis: {basis}").format(basis=escape(notice.legal_basis)))
     if notice.contact:
         lines.append(_("Questions and requests: {contact}").format(contact=escape(notice.contact)))
     return "\n".join(lines)
