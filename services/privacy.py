@@ -27,6 +27,8 @@ from i18n import N_
 from services.errors import Refusal
 from services.partnerships import spec_of
 from storage import people
+from storage.calendar_feeds import CalendarSubscription
+from storage.deadline_facts import DeadlineMet
 from storage.models import (
     ActionItem,
     Administrator,
@@ -54,6 +56,7 @@ from storage.models import (
 )
 from storage.personal_data import (
     ARCHIVED_OUTBOX_KEYS,
+    CONFIDENTIAL_COLUMNS,
     JSON_COLUMNS,
     PERSON_COLUMNS,
     PLAIN_PERSON_ID_COLUMNS,
@@ -62,6 +65,7 @@ from storage.personal_data import (
     PersonColumn,
 )
 from storage.reminders import OutboxFile, Reminder, ReminderState
+from storage.reports import ActivityReport, ReportEntry
 
 __all__ = [
     "ERASED_NAME",
@@ -93,7 +97,16 @@ def _value(value: Any) -> Any:
 
 
 def row_of(obj: SQLModel) -> dict[str, Any]:
-    return {attr.key: _value(getattr(obj, attr.key)) for attr in sa_inspect(type(obj)).column_attrs}
+    """A row as JSON, without its confidential columns (`CONFIDENTIAL_COLUMNS`)."""
+    model = type(obj)
+    return {
+        attr.key: _value(getattr(obj, attr.key))
+        for attr in sa_inspect(model).column_attrs
+        if (model, attr.key) not in _CONFIDENTIAL
+    }
+
+
+_CONFIDENTIAL = set(CONFIDENTIAL_COLUMNS)
 
 
 def _rows(session: Session, model: type[SQLModel], *where: Any) -> list[dict[str, Any]]:
@@ -163,6 +176,12 @@ def build_export(
             select(ProtokollRecord).where(col(ProtokollRecord.meeting_id).in_(meeting_ids))
         ).all()
     ]
+    report_ids = [
+        r.id
+        for r in session.exec(
+            select(ActivityReport).where(ActivityReport.partnership_id == pid)
+        ).all()
+    ]
     data: dict[str, Any] = {
         "partnership": row_of(partnership),
         "parties": _rows(session, Party, Party.partnership_id == pid),
@@ -190,6 +209,12 @@ def build_export(
         "escalations": _rows(session, Escalation, Escalation.partnership_id == pid),
         "audit": _rows(session, AuditEntry, AuditEntry.partnership_id == pid),
         "exports": _rows(session, ExportRecord, ExportRecord.partnership_id == pid),
+        "calendar_subscriptions": _rows(
+            session, CalendarSubscription, col(CalendarSubscription.body_id).in_(body_ids)
+        ),
+        "deadlines_met": _rows(session, DeadlineMet, DeadlineMet.partnership_id == pid),
+        "activity_reports": _rows(session, ActivityReport, col(ActivityReport.id).in_(report_ids)),
+        "report_entries": _rows(session, ReportEntry, col(ReportEntry.report_id).in_(report_ids)),
     }
     buffer = io.BytesIO()
     pdfs = 0

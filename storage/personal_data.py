@@ -202,4 +202,13 @@ JSON_COLUMNS: tuple[JsonColumn, ...] = (
     JsonColumn(ProtokollRecord, "content", unless=("status", "final")),
     # Handled updates keep no content (storage.inbox.mark_handled); older rows may still.
     JsonColumn(InboundUpdate, "payload", only_if_set="handled_at"),
+    # The activity report's forms and compilations: free text (complaints, comments) may name
+    # someone.
+    JsonColumn(ReportEntry, "form"),
+    JsonColumn(ReportEntry, "figures"),
+    JsonColumn(ActivityReport, "compilation"),
 )
+
+# Columns neither the right of access nor the export shows: keys, not facts about anyone (a
+# calendar subscription's secret opens the body's feed to whoever holds it).
+CONFIDENTIAL_COLUMNS: tuple[tuple[type[SQLModel], str], ...] = ((CalendarSubscription, "secret"),)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import re
 import socket
 import time
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +18,17 @@ from typing import Any
 import httpx
 import pytest_asyncio
 from icalendar import Calendar
+from sqlmodel import select
 
 from bot.app import make_services
 from bot.config import Settings
 from bot.runner import serve
 from fakeapi import FakeChat, FakeTelegram, FakeUser, SentMessage
+from services.partnerships import set_administrator
+from storage.calendar_feeds import CalendarSubscription
 from storage.db import transaction
 from storage.inbox import InboundUpdate
+from storage.models import Person
 from storage.runtime import Runtime
 from tests.conftest import TOKEN, FakeClock, import_example
 
@@ -207,3 +214,60 @@ async def test_a_member_who_erases_their_data_loses_the_feed(bot: Bot) -> None:
     asked = (await bot.say(MEMBER, FakeChat.private(MEMBER), "/glomma_mig"))[-1]
     await bot.press(MEMBER, FakeChat.private(MEMBER), asked, asked.button_texts()[0])
     assert (await fetch(bot, address)).status_code == 404
+
+
+async def until(condition: Any, limit: float = 15.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time limit"
+        await asyncio.sleep(0.05)
+
+
+def export_data(bot: Bot, before: int) -> tuple[bytes, dict[str, Any]]:
+    (zipped,) = [m for m in bot.fake.sent[before:] if m.chat_id == ADMIN.id and m.document_name]
+    archive = zipfile.ZipFile(io.BytesIO(zipped.document_bytes or b""))
+    raw = b"".join(archive.read(name) for name in archive.namelist())
+    return raw, json.loads(archive.read("partnership.json"))
+
+
+async def export(bot: Bot) -> tuple[bytes, dict[str, Any]]:
+    before = len(bot.fake.sent)
+    await bot.say(ADMIN, SG, "/export")
+    await until(lambda: any(m.document_name for m in bot.fake.sent[before:]))
+    return export_data(bot, before)
+
+
+async def test_a_subscription_is_in_the_members_data_and_the_export_and_goes_with_erasure(
+    bot: Bot,
+) -> None:
+    """The right of access and the export list the subscription (never its secret, which is
+    the key to the feed); erasure deletes the row, not only the feed's answer."""
+    await set_up(bot)
+    member_chat = FakeChat.private(MEMBER)
+    await bot.say(MEMBER, member_chat, "/start")
+    replies = await bot.say(MEMBER, SG, "/kalender")
+    address = address_in(next(m for m in replies if m.chat_id == MEMBER.id))
+    secret = address.rsplit("/", 1)[1].removesuffix(".ics")
+
+    replies = await bot.say(MEMBER, member_chat, "/mina_uppgifter")
+    assert "kalenderprenumerationer: 1" in "\n".join(m.plain for m in replies if m.text)
+    (file,) = [m for m in replies if m.document_name]
+    assert secret.encode() not in (file.document_bytes or b"")
+    mine = json.loads(file.document_bytes or b"")["calendar_subscriptions"]
+    assert [(row["revoked_at"], "secret" in row) for row in mine] == [(None, False)]
+
+    with transaction(bot.services.session_factory) as s:
+        set_administrator(s, "SOF 2025/144", ADMIN.id, add=True)
+        member = s.exec(select(Person).where(Person.telegram_user_id == MEMBER.id)).one()
+    await bot.say(ADMIN, FakeChat.private(ADMIN), "/start")
+    raw, data = await export(bot)
+    assert [row["person_id"] for row in data["calendar_subscriptions"]] == [member.id]
+    assert "secret" not in data["calendar_subscriptions"][0] and secret.encode() not in raw
+
+    asked = (await bot.say(MEMBER, member_chat, "/glomma_mig"))[-1]
+    await bot.press(MEMBER, member_chat, asked, asked.button_texts()[0])
+    assert (await fetch(bot, address)).status_code == 404
+    with transaction(bot.services.session_factory) as s:
+        assert s.exec(select(CalendarSubscription)).all() == []
+    _raw, data = await export(bot)
+    assert data["calendar_subscriptions"] == []

@@ -228,3 +228,17 @@ async def test_an_administrator_who_blocked_the_bot_gets_the_export_when_back_an
     (zipped,) = documents(h, ADMIN.id)
     assert zipped.document_name == "export-SOF-2025-144.zip"
     assert [r.status for r in records(h)] == ["sent"]
+
+
+async def test_export_refusals_are_polite_and_valid_html(harness: Harness) -> None:
+    """What the person typed is named back escaped (Telegram rejects a raw <…> in HTML), and a
+    refusal records nothing."""
+    h = harness
+    await members(h)
+    replies = await say(h, ADMIN, private(ADMIN), "/export <SOF 1/2> & co")
+    assert replies[-1].plain == "Inget partnerskap har diarienumret <SOF 1/2> & co."
+    replies = await say(h, CONVICTUS_A, private(CONVICTUS_A), "/export")
+    assert replies[-1].plain == "Bara partnerskapets administratör kan exportera det."
+    replies = await say(h, STRANGER, SG_CHAT, "/export")
+    assert replies[-1].plain == "Bara partnerskapets administratör kan exportera det."
+    assert records(h) == [] and documents(h, SG_CHAT.id) == []

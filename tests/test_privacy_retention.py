@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ from sqlmodel import select
 
 from bot.app import RETENTION_JOB, build_application, make_services
 from delivery import outbox
+from governance.partnership_file import load_partnership_file
 from governance.privacy import months_before
 from services.justering import final_key
+from services.partnerships import import_partnership
 from storage.db import transaction
 from storage.models import (
     AuditEntry,
@@ -29,11 +31,11 @@ from storage.models import (
     ProtokollRecord,
 )
 from storage.reminders import OutboxFile, Reminder, ReminderState
-from tests.conftest import FakeClock, Harness, TrackingProcessor, import_example
+from tests.conftest import EXAMPLES, FakeClock, Harness, TrackingProcessor, import_example
 from tests.fakebot.models import BOT_ID
 from tests.privacy_scan import traces_in_database
 from tests.test_justering import JUSTERARE, buttons_of, close_with_draft
-from tests.test_meetings_flow import CHAIR, SG_CHAT, press
+from tests.test_meetings_flow import CHAIR, SG_CHAT, press, say
 from tests.test_minutes_flow import fast_settings
 
 
@@ -156,3 +158,42 @@ async def test_a_departed_member_is_erased_after_the_files_months_and_records_ar
         assert kept and all(a.at >= datetime(2027, 1, 1, 3, 0, tzinfo=UTC) for a in kept)
         assert {a.action for a in kept} == {"person.erased"}
         assert s.exec(select(ProtokollRecord).where(ProtokollRecord.status == "final")).one()
+
+
+async def test_the_period_is_the_one_the_partnership_file_sets(h: Harness, tmp_path: Path) -> None:
+    """The administrator shortens `departed_member_months` to 3 and imports the file again: the
+    notice says so, and a member who left is erased three months after, not six."""
+    text = (EXAMPLES / "sof-2025-144.toml").read_text(encoding="utf-8")
+    assert "departed_member_months = 6" in text
+    edited = tmp_path / "sof-2025-144.toml"
+    edited.write_text(
+        text.replace("departed_member_months = 6", "departed_member_months = 3"), encoding="utf-8"
+    )
+    with transaction(h.services.session_factory) as s:
+        assert import_partnership(s, load_partnership_file(edited), now=h.clock())
+
+    panel, _note = await close_with_draft(h)
+    approve, _change = buttons_of(panel)
+    await press(h, CHAIR, SG_CHAT, panel.message_id, approve)
+    await press(h, JUSTERARE, SG_CHAT, panel.message_id, approve)
+    notice = "\n".join(m.plain for m in await say(h, JUSTERARE, SG_CHAT, "/integritet"))
+    assert "raderas dina uppgifter efter 3 månader" in notice
+    with transaction(h.services.session_factory) as s:
+        person_id = s.exec(select(Person).where(Person.telegram_user_id == JUSTERARE.id)).one().id
+        assert person_id is not None
+
+    h.fake.set_member_status(SG_CHAT, BOT_ID, "administrator")
+    left_at = h.clock.advance(days=1)
+    await h.settle(h.fake.user_left(SG_CHAT, JUSTERARE))
+
+    h.clock.set(months_before(left_at, -3) - timedelta(days=1))
+    await run_job(h)
+    assert bertil(h, person_id).first_name == "Bertil"
+
+    h.clock.set(months_before(left_at, -3))
+    await run_job(h)
+    assert bertil(h, person_id).erased
+    with transaction(h.services.session_factory) as s:
+        final = s.exec(select(ProtokollRecord).where(ProtokollRecord.status == "final")).one()
+        assert "Bertil" in str(final.content)
+        assert traces_in_database(s, names={"Bertil", "bertil_s"}, ids={JUSTERARE.id}) == []
