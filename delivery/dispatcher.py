@@ -56,7 +56,16 @@ from telegram.ext import Application, Job
 
 from delivery import hooks, outbox
 from delivery import renderers as reminder_texts
-from delivery.parts import Document, Edit, Keyboard, Message, Text, expand, message_from_json
+from delivery.parts import (
+    Document,
+    Edit,
+    Keyboard,
+    Message,
+    Pin,
+    Text,
+    expand,
+    message_from_json,
+)
 from governance.privacy import chat_ref
 from storage import bodies
 from storage import reminders as repo
@@ -589,7 +598,7 @@ class ReminderDispatcher:
                 current = messages[index]
                 repeat = item.possible_repeat and index == start
                 ids.append(await self._send(item, current, chat_id, language, repeat))
-                if repeat and not isinstance(current.part, Edit):
+                if repeat and not isinstance(current.part, Edit | Pin):
                     report.repeats += 1
                 if index < len(messages) - 1:
                     # Recorded before the next message goes: a retry resumes after this one.
@@ -657,7 +666,7 @@ class ReminderDispatcher:
                 writer.add(_Outcome("release", item.id, after=now + _RELEASE_DELAY))
                 report.released += 1
                 return None
-            editing = current is not None and isinstance(current.part, Edit)
+            editing = current is not None and isinstance(current.part, Edit | Pin)
             if item.on_timeout == "resend" or editing:
                 # The message may have been delivered (PTB #1045). A fact's message is sent
                 # again rather than lost, marked as a possible repeat; an edit is idempotent.
@@ -744,6 +753,8 @@ class ReminderDispatcher:
                 disable_notification=part.silent or None,
             )
             return sent.message_id
+        if isinstance(part, Pin):
+            return await self._pin(part, chat_id)
         assert isinstance(part, Edit)
         message_id = part.message_id
         if message_id is None:
@@ -765,7 +776,25 @@ class ReminderDispatcher:
             raise
         return message_id
 
-    async def _resolve(self, edit: Edit) -> int:
+    async def _pin(self, pin: Pin, chat_id: int) -> int:
+        """Pin or unpin quietly; without the right (or with the message gone) it stays as it is."""
+        message_id = pin.message_id
+        if message_id is None:
+            message_id = await self._resolve(pin)
+        try:
+            if pin.unpin:
+                await self.bot.unpin_chat_message(chat_id=chat_id, message_id=message_id)
+            else:
+                await self.bot.pin_chat_message(
+                    chat_id=chat_id, message_id=message_id, disable_notification=True
+                )
+        except BadRequest as exc:
+            log.info(
+                "message %s in chat %s not (un)pinned: %s", message_id, chat_id, _error_code(exc)
+            )
+        return message_id
+
+    async def _resolve(self, edit: Edit | Pin) -> int:
         """The message id an edit addresses: the target row's message for the given part."""
         assert edit.target is not None
         known = self._delivered.get(edit.target)

@@ -85,6 +85,7 @@ from delivery.parts import (
     Edit,
     Keyboard,
     Part,
+    Pin,
     Text,
     expand,
     keyboard,
@@ -185,6 +186,8 @@ def _normalise(part: Part | str) -> Part:
     """Keyboards given as rows of Buttons or Bot API JSON become the stored form."""
     if isinstance(part, str):
         return Text(part)
+    if isinstance(part, Pin):
+        return part
     board: Keyboard | None = keyboard(part.keyboard)  # type: ignore[arg-type]
     if board is part.keyboard:
         return part
@@ -376,3 +379,34 @@ def edit(
         priority=priority,
         coalesce=f"edit:{addressed}"[:255],
     )
+
+
+def pin(
+    session: Session,
+    *,
+    chat_id: int,
+    now: datetime,
+    target: str | None = None,
+    part: int = -1,
+    message_id: int | None = None,
+    unpin: bool = False,
+    partnership_id: int | None = None,
+) -> str:
+    """Queue pinning (or unpinning) an earlier message – the outbox row `target`'s part `part`,
+    or `message_id` – quietly. It waits for its message like an edit; where the bot may not pin,
+    nothing happens (see `delivery.parts.Pin`). Returns the row's key."""
+    addressed = f"{target}#{part}" if target is not None else f"id:{chat_id}:{message_id}"
+    verb = "unpin" if unpin else "pin"
+    return send(
+        session,
+        key=f"{verb}:{addressed}:{uuid.uuid4().hex[:12]}",
+        chat_id=chat_id,
+        parts=[Pin(target, part, message_id, unpin)],
+        now=now,
+        partnership_id=partnership_id,
+        source=f"{verb}:{addressed}"[:200],
+        coalesce=f"pin:{addressed}"[:255],
+    )
+
+
+__all__ += ["Pin", "pin"]

@@ -134,7 +134,21 @@ class Edit:
     message_id: int | None = None
 
 
-Part = Text | Document | Edit
+@dataclass(frozen=True)
+class Pin:
+    """Pin (or unpin) an earlier message: addressed like an `Edit` (an outbox row's key and
+    part, or a message id). Pinned quietly. A chat where the bot may not pin, or a message
+    already gone or not pinned, leaves it as it is: pinning is a courtesy, never a failure."""
+
+    target: str | None = None
+    part: int = -1
+    message_id: int | None = None
+    unpin: bool = False
+    keyboard: Keyboard | None = None  # never set; parts have one
+    silent: bool = True
+
+
+Part = Text | Document | Edit | Pin
 
 
 @dataclass(frozen=True)
@@ -180,6 +194,10 @@ def expand(parts: Sequence[Part | str]) -> list[Message]:
                     part.mime_type,
                 )
             out.append(Message(part, index))
+        elif isinstance(part, Pin):
+            if (part.target is None) == (part.message_id is None):
+                raise ValueError("a pin needs exactly one of target or message_id")
+            out.append(Message(part, index))
         elif isinstance(part, Edit):
             if len(split_html(part.html, TEXT_LIMIT)) > 1:
                 raise ValueError("an edited message must fit in one message")
@@ -205,6 +223,12 @@ def message_to_json(message: Message) -> dict[str, Any]:
             out["caption"] = part.caption
         if part.mime_type:
             out["mime"] = part.mime_type
+    elif isinstance(part, Pin):
+        out = {"t": "pin", "part": part.part, "unpin": part.unpin}
+        if part.target is not None:
+            out["target"] = part.target
+        if part.message_id is not None:
+            out["message_id"] = part.message_id
     else:
         out = {"t": "edit", "html": part.html, "part": part.part}
         if part.target is not None:
@@ -214,7 +238,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
     board = _keyboard_json(part.keyboard)
     if board:
         out["keyboard"] = board
-    if getattr(part, "silent", False):
+    if getattr(part, "silent", False) and not isinstance(part, Pin):
         out["silent"] = True
     out["of"] = message.of
     return out
@@ -237,6 +261,13 @@ def message_from_json(raw: Mapping[str, Any]) -> Message:
             silent,
             raw.get("mime"),
         )
+    elif kind == "pin":
+        part = Pin(
+            raw.get("target"),
+            int(raw.get("part", -1)),
+            raw.get("message_id"),
+            bool(raw.get("unpin", False)),
+        )
     elif kind == "edit":
         part = Edit(
             str(raw["html"]),
@@ -257,6 +288,7 @@ __all__ = [
     "Keyboard",
     "Message",
     "Part",
+    "Pin",
     "Text",
     "expand",
     "keyboard",

@@ -16,6 +16,7 @@ from telegram import Chat
 import handlers.panel_refresh as panel_refresh
 from delivery import outbox
 from delivery.parts import Document, Text
+from handlers.meetings import queue_unpin_kallelse
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_
 from services import justering, sitting
@@ -109,6 +110,7 @@ def close_meeting(act: BodyAct) -> None:
     queue_protokoll(act, closing.record)
     if meeting_id is not None:
         panel_refresh.close_after(act, meeting_id)
+        queue_unpin_kallelse(act.session, meeting_id, act.now)
 
 
 @in_body(admin=True)

@@ -16,7 +16,7 @@ import handlers.meeting_time as meeting_time
 from delivery import outbox
 from delivery.parts import Document, Text
 from handlers.common import esc
-from handlers.meetings import invitation, queue_panel_edit
+from handlers.meetings import invitation, queue_panel_edit, queue_unpin_kallelse
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_, language
 from services import kallelse as service
@@ -128,3 +128,5 @@ def cancel_button(act: BodyAct) -> None:
     act.edit(esc(view.cancelled_done(cancelled.kallelse.meeting, act.zone)))
     if cancelled.was_published:
         queue_cancelled(act, cancelled)
+        assert cancelled.kallelse.meeting.id is not None
+        queue_unpin_kallelse(act.session, cancelled.kallelse.meeting.id, act.now)

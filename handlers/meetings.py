@@ -63,6 +63,32 @@ def queue_kallelse(act: BodyAct, k: service.Kallelse) -> None:
         on_sent=service.KALLELSE_SENT,
         hook={"meeting_id": meeting_id, "panel_part": len(before)},
     )
+    # Pinned (quietly, where the bot may pin) until the meeting is over.
+    outbox.pin(
+        act.session,
+        chat_id=act.chat.id,
+        target=service.kallelse_key(meeting_id),
+        part=len(before),
+        now=act.now,
+        partnership_id=k.partnership.id,
+    )
+
+
+def queue_unpin_kallelse(session: Session, meeting_id: int, now: datetime) -> None:
+    """The meeting is over (held or cancelled): its kallelse is unpinned."""
+    target = service.panel_target(session, meeting_id)
+    if target is None:
+        return
+    outbox.pin(
+        session,
+        chat_id=target.chat_id,
+        target=target.key,
+        part=target.part,
+        message_id=target.message_id,
+        unpin=True,
+        now=now,
+        partnership_id=target.kallelse.partnership.id,
+    )
 
 
 def invitation(data: bytes, name: str, caption: str) -> Document:

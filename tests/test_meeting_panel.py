@@ -4,9 +4,10 @@ counting the chair's taps."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,6 +76,14 @@ def shown(message: SentMessage) -> str:
     return "\n".join([message.plain, *rows])
 
 
+async def until(condition: Callable[[], bool], limit: float = 5.0) -> None:
+    """Polls a condition a background send (the outbox) makes true."""
+    for _ in range(int(limit / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
@@ -87,10 +96,10 @@ def panel_of(h: Harness) -> SentMessage:
     return next(m for m in h.fake.sent if m.chat_id == SG_CHAT.id and m.message_id == panel_id)
 
 
-async def open_meeting_ready(h: Harness) -> SentMessage:
+async def open_meeting_ready(h: Harness, *, may_pin: bool = True) -> SentMessage:
     await setup_sg(h)
-    # The bot is an admin of the group, so it may pin.
-    h.fake.statuses[(SG_CHAT.id, BOT_ID)] = "administrator"
+    if may_pin:  # the bot is an admin of the group, so it may pin
+        h.fake.statuses[(SG_CHAT.id, BOT_ID)] = "administrator"
     _preview, kallelse, _ics = await call_and_publish(h)
     meeting_id = int(kallelse.button_data()[0].split(":")[1])
     await press(h, CHAIR, SG_CHAT, kallelse.message_id, f"rv:{meeting_id}:y")
@@ -101,12 +110,15 @@ async def open_meeting_ready(h: Harness) -> SentMessage:
 
 
 async def test_a_meeting_run_from_the_panel_alone(h: Harness) -> None:
-    await open_meeting_ready(h)
+    kallelse = await open_meeting_ready(h)
+    # The kallelse is pinned (with its live count) until the meeting is over.
+    assert h.fake.pinned[SG_CHAT.id] == [kallelse.message_id]
+    assert "Kommer (2): Agneta, Bertil" in kallelse.plain
     chair = Chair(h)
 
     replies = await chair.write("/motesstart")
     (panel,) = replies  # one message: the panel
-    assert h.fake.pinned[SG_CHAT.id] == [panel.message_id]  # pinned, quietly
+    assert h.fake.pinned[SG_CHAT.id] == [kallelse.message_id, panel.message_id]  # quietly
     pin = next(p for m, p in h.fake.requests if m == "pinChatMessage")
     assert pin["disable_notification"] is True
     shown = panel.plain
@@ -180,7 +192,8 @@ async def test_a_meeting_run_from_the_panel_alone(h: Harness) -> None:
     sent = h.fake.sent[before:]
     assert any(m.document_name and m.document_name.endswith(".pdf") for m in sent)
     assert "är avslutat" in panel.plain and panel.button_data() == []
-    assert h.fake.pinned[SG_CHAT.id] == []
+    await until(lambda: h.fake.pinned[SG_CHAT.id] == [])  # the outbox's unpin, sent after
+    assert h.fake.pinned[SG_CHAT.id] == []  # the panel and the kallelse both unpinned
     with transaction(h.services.session_factory) as s:
         meeting = s.exec(select(Meeting)).one()
         assert meeting.closed_at is not None and meeting.panel_message_id is None
@@ -201,8 +214,8 @@ async def test_a_meeting_run_from_the_panel_alone(h: Harness) -> None:
 
 
 async def test_without_the_pin_right_the_panel_is_simply_not_pinned(h: Harness) -> None:
-    await open_meeting_ready(h)
-    h.fake.statuses[(SG_CHAT.id, BOT_ID)] = "member"
+    kallelse = await open_meeting_ready(h, may_pin=False)
+    assert "Kommer (2)" in kallelse.plain  # the kallelse went out all the same
     (panel,) = await say(h, CHAIR, SG_CHAT, "/motesstart")
     assert h.fake.pinned.get(SG_CHAT.id, []) == []
     assert "pågår" in panel.plain and panel.button_data()

@@ -136,3 +136,14 @@ async def test_an_unknown_payload_is_answered_politely(h: Harness) -> None:
     replies = await say(h, CITY, private, "/start zz_1")
     assert replies[0].plain == "Länken gäller inte längre. /hjalp visar vad jag kan göra här."
     assert "inte bekräftad ledamot" in replies[1].plain
+
+
+def test_a_pin_is_stored_and_read_back_as_an_outbox_part() -> None:
+    from delivery.parts import Message, Pin, expand, message_from_json, message_to_json
+
+    (message,) = expand([Pin(target="kallelse:7", part=1)])
+    raw = message_to_json(message)
+    assert raw == {"t": "pin", "part": 1, "unpin": False, "target": "kallelse:7", "of": 0}
+    assert message_from_json(raw) == Message(Pin("kallelse:7", 1, None, False), 0)
+    (unpin,) = expand([Pin(message_id=12, unpin=True)])
+    assert message_from_json(message_to_json(unpin)).part == Pin(None, -1, 12, True)
