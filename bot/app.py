@@ -42,7 +42,7 @@ RESYNC_CHUNK = 20
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.commands import publish_commands
+    from handlers.menus import publish_all
     from views.links import set_bot_username
 
     services = runtime_of(application)
@@ -55,7 +55,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     task = asyncio.create_task(resync_deadlines(services), name=RESYNC_TASK)
     application.bot_data[RESYNC_TASK] = task
     task.add_done_callback(_log_resync)
-    await publish_commands(application)
+    # Menus per role and scope, and the bot's descriptions (sv, en).
+    await publish_all(application)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

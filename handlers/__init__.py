@@ -25,6 +25,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         meeting_changes,
         meetings,
         members,
+        menus,
         minutes,
     )
 
@@ -48,6 +49,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # 0: commands and buttons.
     commands.add_command_handlers(application, group=0)
     application.add_handler(CallbackQueryHandler(members.decide, pattern=r"^m[cr]:"), group=0)
+    application.add_handler(CallbackQueryHandler(commands.help_button, pattern=r"^hj:"), group=0)
     application.add_handler(
         CallbackQueryHandler(members.appoint_chair_with_date, pattern=r"^cd:"), group=0
     )
@@ -145,3 +147,5 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # it in the handler's own transaction: one transaction per update).
     application.add_handler(TypeHandler(Update, context.settle_update), group=10)
     application.add_error_handler(errors.on_error)
+    # Menus follow role changes (their reactions register on import).
+    assert menus.publish_all is not None

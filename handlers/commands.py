@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeDefault,
@@ -37,6 +38,7 @@ import handlers.votes as vote_handlers
 from handlers.bot_context import BotContext
 from handlers.wrapper import Act, in_chat
 from i18n import N_, current_language, t
+from services import help as help_service
 from services.chats import body_of_chat
 from services.roles import role_in_body
 from views import help as help_view
@@ -57,7 +59,9 @@ class Command:
     audience: str = "everyone"
 
 
-def _help(act: Act) -> None:
+def _help(act: Act, *, everything: bool = False) -> None:
+    """/hjalp: in a group, the five things this person most likely wants now (and "Show all
+    commands"); in private, what the private chat is for."""
     if act.chat.type == Chat.PRIVATE:
         act.reply(help_view.private_help())
         return
@@ -72,7 +76,26 @@ def _help(act: Act) -> None:
         act.session, body, user.id if user else None, today, is_chat_admin=act.is_chat_admin
     )
     english = current_language() == "en"
-    act.reply(help_view.group_help(body, partnership, role, COMMANDS, english=english))
+    state = help_service.state_for(act.session, body=body, role=role, now=act.now)
+    if everything:
+        text = help_view.group_help(
+            body, partnership, role, COMMANDS, english=english, role_text=help_view.role_line(state)
+        )
+        act.answer()
+        act.edit(text, help_view.back_keyboard())
+        return
+    text, keyboard = help_view.top_five(state, COMMANDS, english=english)
+    if act.query is not None:
+        act.answer()
+        act.edit(text, keyboard)
+    else:
+        act.reply(text, keyboard)
+
+
+@in_chat(admin=True, data=r"hj:(all|top)")
+def help_button(act: Act) -> None:
+    """ "Show all commands" (and back to the five)."""
+    _help(act, everything=act.data[0] == "all")
 
 
 @in_chat(admin=True)
@@ -291,23 +314,40 @@ def add_command_handlers(application: Application, group: int = 0) -> None:  # t
         )
 
 
-def command_list(language: str, *, private: bool) -> list[BotCommand]:
-    chosen = [c for c in COMMANDS if (c.in_private if private else c.in_groups)]
+AUDIENCES = {"member": ("everyone", "member"), "chair": ("everyone", "member", "chair")}
+
+
+def command_list(language: str, *, private: bool, audience: str = "member") -> list[BotCommand]:
+    """A menu: the group's (members see theirs; the chair and the administrator, per person,
+    theirs as well) or the private chat's."""
+    shown = AUDIENCES[audience]
+    chosen = [
+        c for c in COMMANDS if (c.in_private if private else c.in_groups and c.audience in shown)
+    ]
     return [
         BotCommand(c.en if language == "en" else c.sv, t(language, c.description)) for c in chosen
     ]
 
 
 async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """The menus by scope: members in groups see theirs (short); a group's admins see the
+    chair's as well (they link the group, and confirm members until a chair is recorded);
+    private chats see the private commands. The chair and the administrators get theirs per
+    person and chat (`handlers.menus`)."""
     bot = application.bot
-    for scope, private in (
-        (BotCommandScopeDefault(), False),
-        (BotCommandScopeAllGroupChats(), False),
-        (BotCommandScopeAllPrivateChats(), True),
+    for scope, private, audience in (
+        (BotCommandScopeDefault(), False, "member"),
+        (BotCommandScopeAllGroupChats(), False, "member"),
+        (BotCommandScopeAllChatAdministrators(), False, "chair"),
+        (BotCommandScopeAllPrivateChats(), True, "member"),
     ):
         # Without a language code the Swedish list is what every client sees by default.
-        await bot.set_my_commands(command_list("sv", private=private), scope=scope)
+        await bot.set_my_commands(
+            command_list("sv", private=private, audience=audience), scope=scope
+        )
         for language in ("sv", "en"):
             await bot.set_my_commands(
-                command_list(language, private=private), scope=scope, language_code=language
+                command_list(language, private=private, audience=audience),
+                scope=scope,
+                language_code=language,
             )

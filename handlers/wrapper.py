@@ -54,6 +54,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from handlers import reactions
 from handlers.bot_context import BotContext
 from handlers.common import (
     acting_user,
@@ -288,6 +289,9 @@ async def _run(
             )
     if any(getattr(event, "wakes_dispatcher", False) for event in published):
         await wake_dispatcher(context)
+    if published:
+        # What changes outside the messages (a person's command menu) follows the commit.
+        await reactions.run(context, published)
 
 
 def _forget_admin_answer(update: Update, context: BotContext) -> None:

@@ -76,9 +76,17 @@ async def test_commands_are_published_per_scope_and_language(harness: Harness) -
         for key, value in commands.items()
         if "all_group_chats" in key[0]
     }
-    assert "koppla" in by_language["sv"] and "link" in by_language["en"]
-    assert "koppla" in by_language[""]  # the default list is Swedish
+    assert "jag" in by_language["sv"] and "iam" in by_language["en"]
+    assert "jag" in by_language[""]  # the default list is Swedish
     assert all(c.isascii() for cmds in by_language.values() for c in cmds)
+    # A group's admins see the chair's menu too: they link the group.
+    admins = {
+        key[1]: [c["command"] for c in value]
+        for key, value in commands.items()
+        if "all_chat_administrators" in key[0]
+    }
+    assert "koppla" in admins["sv"] and "link" in admins["en"] and "koppla" in admins[""]
+    assert "koppla" not in by_language["sv"]  # members see a short menu
 
 
 async def test_only_admins_link_and_nothing_changes_on_refusal(harness: Harness) -> None:

@@ -147,3 +147,58 @@ def test_a_pin_is_stored_and_read_back_as_an_outbox_part() -> None:
     assert message_from_json(raw) == Message(Pin("kallelse:7", 1, None, False), 0)
     (unpin,) = expand([Pin(message_id=12, unpin=True)])
     assert message_from_json(message_to_json(unpin)).part == Pin(None, -1, 12, True)
+
+
+def _scope(**scope: object) -> str:
+    from tests.fakebot.methods import scope_key
+
+    return scope_key(dict(scope))
+
+
+async def test_menus_per_role_and_the_bots_descriptions(h: Harness) -> None:
+    await setup_sg(h)  # Agneta appointed chair: her own menu in the group follows
+    names = lambda commands: [c["command"] for c in commands]  # noqa: E731
+    group = names(h.fake.commands[(_scope(type="all_group_chats"), "sv")])
+    chair = names(
+        h.fake.commands[(_scope(type="chat_member", chat_id=SG_CHAT.id, user_id=CHAIR.id), "")]
+    )
+    private = names(h.fake.commands[(_scope(type="all_private_chats"), "sv")])
+    assert len(group) < len(chair)
+    assert "anteckning" in group and "kallelse" not in group and "motesstart" not in group
+    assert {"kallelse", "motesstart", "omrostning", "anteckning"} <= set(chair)
+    assert "hjalp" in private and "anteckning" not in private
+    # What Telegram shows before anyone writes: "What can this bot do?", in sv and en.
+    assert "IOP" in h.fake.descriptions[("description", "")]
+    assert h.fake.descriptions[("description", "sv")] == h.fake.descriptions[("description", "")]
+    assert h.fake.descriptions[("description", "en")].startswith("I help")
+    assert {("short_description", lang) for lang in ("", "sv", "en")} <= set(h.fake.descriptions)
+
+    # A new chair: Bertil gets the chair's menu, Agneta's own goes back to the members'.
+    await say(h, CHAIR, SG_CHAT, "/ordforande @bertil_s")
+    bertil = (_scope(type="chat_member", chat_id=SG_CHAT.id, user_id=STADSMISSION.id), "")
+    agneta = (_scope(type="chat_member", chat_id=SG_CHAT.id, user_id=CHAIR.id), "")
+    assert "kallelse" in names(h.fake.commands[bertil])
+    assert agneta not in h.fake.commands
+
+
+async def test_help_gives_five_things_for_now_and_all_on_request(h: Harness) -> None:
+    from tests.test_meetings_flow import STRANGER
+
+    await setup_sg(h)
+    help_message = (await say(h, CHAIR, SG_CHAT, "/hjalp"))[-1]
+    shown = [line for line in help_message.plain.splitlines() if line.startswith("/")]
+    assert len(shown) == 5
+    assert shown[0].startswith("/kallelse")  # no meeting called yet: the chair's first thing
+    assert help_message.button_texts() == ["Visa alla kommandon"]
+    await press(h, CHAIR, SG_CHAT, help_message.message_id, "hj:all")
+    every = [line for line in help_message.plain.splitlines() if line.startswith("/")]
+    assert len(every) > 20 and "Din roll här: ordförande" in help_message.plain
+    await press(h, CHAIR, SG_CHAT, help_message.message_id, "hj:top")
+    assert len([x for x in help_message.plain.splitlines() if x.startswith("/")]) == 5
+
+    # The outsider and the group's own admin are told different things, each what they can do.
+    outsider = (await say(h, STRANGER, SG_CHAT, "/hjalp"))[-1].plain
+    admin = (await say(h, ADMIN, SG_CHAT, "/hjalp"))[-1].plain
+    assert "Du är inte ledamot här" in outsider and "/jag" in outsider
+    assert "Du är administratör i gruppen men inte bekräftad ledamot" in admin
+    assert outsider.splitlines()[-1] != admin.splitlines()[-1]
