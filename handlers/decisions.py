@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from handlers.mentions import first_named
 from handlers.wrapper import BodyAct, in_body
+from i18n import N_
 from services import actions, decisions, documentation, register
+from services.errors import Refusal
+from services.people import find
 from views import decision_reminders  # noqa: F401  (importing it registers the reminder renderers)
 from views import decisions as view
 
@@ -61,6 +65,21 @@ def done_button(act: BodyAct) -> None:
 
 @in_body()
 def minute_taker(act: BodyAct) -> None:
-    """/protokollforare: who writes the minutes of the next meeting, by the file's rule."""
+    """/protokollforare: who writes the minutes of the next meeting, by the file's rule;
+    /protokollforare @name: the chair names them."""
+    message = act.message
+    named, _rest = first_named(message) if message is not None else (None, "")
+    if named is not None:
+        person = find(act.session, named)
+        if person is None:
+            raise Refusal(
+                N_("I do not know {name} yet: they need to write in this chat first."),
+                name=named.label,
+            )
+        meeting = documentation.share_out(
+            act.session, body=act.body, role=act.role, person=person, now=act.now
+        )
+        act.reply(view.minute_taker_named(act.body, person, meeting, act.zone))
+        return
     duty, person, party = documentation.next_minute_taker(act.session, act.body, today=act.today)
     act.reply(view.minute_taker(act.body, duty, person, party))

@@ -48,6 +48,13 @@ def escalation_button(act: BodyAct) -> None:
 
 @in_body()
 def list_escalations(act: BodyAct) -> None:
-    """/lyfta: the partnership's open questions with their state and age."""
+    """/lyfta: the partnership's open questions with their state and age; /lyfta alla: all of
+    them, with their decisions."""
+    if act.args.strip().lower() in ("alla", "all"):
+        # The history: every question, with the decision it got.
+        act.reply(
+            view.history(escalations.escalation_history(act.session, act.partnership, now=act.now))
+        )
+        return
     found = escalations.open_escalations(act.session, act.partnership, now=act.now)
     act.reply(view.open_list(found, act.zone))

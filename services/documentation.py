@@ -15,7 +15,10 @@ from sqlmodel import Session
 
 from governance.documentation import CHAIR_DUTIES, ROTATING, next_holder
 from governance.reminder_times import local_instant
+from i18n import N_
+from services.errors import Refusal
 from services.partnerships import spec_of
+from services.roles import Role
 from storage import bodies, people, reminders
 from storage import decisions as repo
 from storage.models import Body, Meeting, Partnership, Party, Person
@@ -24,6 +27,7 @@ __all__ = [
     "KIND_MINUTES",
     "documentation_source",
     "next_minute_taker",
+    "share_out",
     "sync_minute_taker_reminder",
 ]
 
@@ -131,3 +135,41 @@ def sync_minute_taker_reminder(
     )
     reminders.replace_for_source(session, source, [spec], now=now)
     return 1
+
+
+def share_out(
+    session: Session, *, body: Body, role: Role, person: Person, now: datetime
+) -> Meeting:
+    """/protokollforare @name: the chair names who writes the next meeting's minutes (where
+    the file makes the chair responsible and lets the writing be shared out); the reminder
+    follows them."""
+    assert body.id is not None and person.id is not None
+    if not (role.is_chair or role.is_administrator):
+        raise Refusal(N_("Only the chair or the administrator can name who writes the minutes."))
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    rule = spec_of(partnership).body(body.kind).documentation  # type: ignore[arg-type]
+    if rule.duty not in CHAIR_DUTIES:
+        raise Refusal(
+            N_(
+                "Here the documentation duty rotates between the parties by the agreement; /protokollforare shows whose turn it is."
+            )
+        )
+    membership = people.get_membership(session, body.id, person.id)
+    if membership is None or membership.status != "confirmed":
+        raise Refusal(N_("{name} is not a confirmed member of this body."), name=person.first_name)
+    zone = ZoneInfo(partnership.timezone)
+    since = local_instant(now.astimezone(zone).date(), time(0), zone)
+    meeting = repo.upcoming_meeting(session, body.id, since)
+    if meeting is None or meeting.opened_at is not None:
+        raise Refusal(
+            N_(
+                "There is no next meeting to write the minutes of yet. Call it with /kallelse, then name who writes them."
+            )
+        )
+    meeting.minute_taker_person_id = person.id
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    sync_minute_taker_reminder(session, body, meeting, now=now)
+    return meeting

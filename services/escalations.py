@@ -626,3 +626,34 @@ def handle_proposal(
     )
     published = _published_meeting_of(session, escalation)
     return Handled(escalation, result.changed, proposer, published)
+
+
+@dataclass(frozen=True)
+class PastEscalation:
+    escalation: Escalation
+    decision: Decision | None
+    label: str | None  # the decision's register number, "SG 2026:4"
+
+
+HISTORY_SHOWN = 30
+
+
+def escalation_history(
+    session: Session, partnership: Partnership, *, now: datetime
+) -> list[PastEscalation]:
+    """/lyfta alla: every question raised, newest first, with the decision it got."""
+    assert partnership.id is not None
+    refresh_reported(session, partnership.id, now=now)
+    found = []
+    every = repo.of_partnership(
+        session, partnership.id, (*OPEN_STATUSES, Status.REPORTED, Status.WITHDRAWN)
+    )
+    for escalation in reversed(every[-HISTORY_SHOWN:]):
+        decision = session.get(Decision, escalation.decision_id) if escalation.decision_id else None
+        body = session.get(Body, decision.body_id) if decision is not None else None
+        label = decision_label(body, decision) if decision and body else None
+        found.append(PastEscalation(escalation, decision, label))
+    return found
+
+
+__all__ += ["PastEscalation", "escalation_history"]

@@ -185,9 +185,13 @@ async def test_raised_decided_in_a_meeting_and_reported_back(harness: Harness) -
     assert not any(QUESTION in m.plain for m in later)
 
     replies = await say(h, CHAIR, SV_CHAT, "/lyfta")
-    assert replies[-1].plain == sv("No questions raised to the styrgrupp are open.")
+    assert replies[-1].plain.startswith(sv("No questions raised to the styrgrupp are open."))
     (escalation,) = all_escalations(h)
     assert escalation.status == "reported" and escalation.reported_at is not None
+    # The history keeps it, with the decision it got.
+    history = (await say(h, CHAIR, SV_CHAT, "/lyfta alla"))[-1].plain
+    assert QUESTION in history and "beslutad och återrapporterad" in history
+    assert "Beslut SG 2026:1: Öppettiderna får förlängas till kl. 22." in history
 
 
 async def test_undecided_after_the_meeting_is_flagged_to_both_chairs(harness: Harness) -> None:

@@ -202,3 +202,41 @@ async def test_help_gives_five_things_for_now_and_all_on_request(h: Harness) -> 
     assert "Du är inte ledamot här" in outsider and "/jag" in outsider
     assert "Du är administratör i gruppen men inte bekräftad ledamot" in admin
     assert outsider.splitlines()[-1] != admin.splitlines()[-1]
+
+
+async def test_reorder_buttons_say_what_they_move(h: Harness) -> None:
+    await setup_sg(h)
+    await say(h, STADSMISSION, SG_CHAT, "/punkt Nattplatser")
+    preview = (await say(h, CHAIR, SG_CHAT, "/kallelse 2026-12-10 14:00"))[-1]
+    choose = next(
+        d
+        for t, d in zip(preview.button_texts(), preview.button_data(), strict=True)
+        if "Nattplatser" in t
+    )
+    assert any(t.startswith("8 Nattplatser") for t in preview.button_texts())
+    await press(h, CHAIR, SG_CHAT, preview.message_id, choose)
+    assert preview.button_texts()[:3] == [
+        "▲ 8 Nattplatser",
+        "▼ 8 Nattplatser",
+        "✕ Stryk 8 Nattplatser",
+    ]
+
+
+async def test_the_chair_names_the_next_minute_taker(h: Harness) -> None:
+    await setup_sg(h)
+    replies = await say(h, CHAIR, SG_CHAT, "/protokollforare @bertil_s")
+    assert "/kallelse" in replies[-1].plain  # no meeting yet: nothing to write
+    await call_and_publish(h)
+    replies = await say(h, STADSMISSION, SG_CHAT, "/protokollforare @bertil_s")
+    assert "Bara ordföranden" in replies[-1].plain  # a member cannot
+    replies = await say(h, CHAIR, SG_CHAT, "/protokollforare @bertil_s")
+    assert (
+        "Bertil skriver protokollet" in replies[-1].plain
+        and "2026-12-10 kl. 14.00" in replies[-1].plain
+    )
+    replies = await say(h, CITY, SG_CHAT, "/protokollforare")
+    assert "Bertil skriver protokollet från nästa möte" in replies[-1].plain
+    with transaction(h.services.session_factory) as s:
+        (meeting,) = s.exec(select(Meeting)).all()
+        person = s.exec(select(Person).where(Person.telegram_user_id == STADSMISSION.id)).one()
+        assert meeting.minute_taker_person_id == person.id

@@ -87,7 +87,10 @@ def test_draft_selecting_an_item_offers_moves_and_the_overview_offers_publish() 
     numbers = [b.callback_data for b in overview.inline_keyboard[0]]
     assert "ma:5:1:s" not in numbers  # the opening always stays first
     assert overview.inline_keyboard[-1][1].callback_data == "mp:5"
-    assert [b.callback_data for b in selected.inline_keyboard[0]] == ["ma:5:3:u", "ma:5:3:d"]
+    moves = [row[0] for row in selected.inline_keyboard[:2]]
+    assert [b.callback_data for b in moves] == ["ma:5:3:u", "ma:5:3:d"]
+    # The buttons say what they move.
+    assert moves[0].text.startswith("▲ 3 ") and moves[1].text.startswith("▼ 3 ")
 
 
 def test_invitation_is_a_request_with_the_agenda() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,8 +14,9 @@ from governance.textsplit import truncate_plain
 from i18n import N_, _, current_language
 from services.register import Entry, Revisions, Search
 from storage.decisions import decision_label
-from storage.models import ActionItem, Body, Decision, Party, Person
+from storage.models import ActionItem, Body, Decision, Meeting, Party, Person
 from views import decision_reminders as decision_texts
+from views.agenda import short_when
 from views.common import esc, mention, person_name
 
 DONE = "ad"  # callback data "ad:<action item id>"
@@ -190,4 +192,10 @@ def minute_taker(body: Body, duty: str, person: Person | None, party: Party | No
         ).format(person=mention(person), body=name)
     return _("{person} writes the minutes of the next meeting of the {body}.").format(
         person=mention(person), body=name
+    )
+
+
+def minute_taker_named(body: Body, person: Person, meeting: Meeting, zone: ZoneInfo) -> str:
+    return _("{person} writes the minutes of the {body}'s meeting {when}.").format(
+        person=mention(person), body=esc(body.name), when=esc(short_when(meeting.starts_at, zone))
     )

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance.textsplit import truncate_plain
 from i18n import N_, _, current_language
-from services.escalations import OpenEscalation
+from services.escalations import OpenEscalation, PastEscalation
 from storage.models import Escalation, Person
 from views.common import clock_pattern, esc, mention
 
@@ -101,8 +101,9 @@ def _meeting_when(zone: ZoneInfo, starts_at: datetime) -> str:
 
 def open_list(found: Sequence[OpenEscalation], zone: ZoneInfo) -> str:
     """/lyfta: the partnership's open questions with their state and age, oldest first."""
+    hint = esc(_("/lyfta alla shows every question raised, with its decision."))
     if not found:
-        return _("No questions raised to the styrgrupp are open.")
+        return _("No questions raised to the styrgrupp are open.") + "\n" + hint
     lines = [_("<b>Questions raised to the styrgrupp</b> (oldest first)")]
     locale = "en" if current_language() == "en" else "sv"
     for entry in found:
@@ -121,4 +122,43 @@ def open_list(found: Sequence[OpenEscalation], zone: ZoneInfo) -> str:
                 age=_age(entry.age_days),
             )
         )
+    lines += ["", hint]
+    return "\n".join(lines)
+
+
+HISTORY_NAMES = {
+    **STATUS_NAMES,
+    "reported": N_("decided and reported back"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def history(found: Sequence[PastEscalation]) -> str:
+    """/lyfta alla: every question raised, newest first, with the decision it got."""
+    if not found:
+        return _("No questions have been raised to the styrgrupp yet.")
+    lines = [_("<b>Questions raised to the styrgrupp</b> (all, newest first)")]
+    locale = "en" if current_language() == "en" else "sv"
+    for entry in found:
+        e = entry.escalation
+        since = e.raised_at or e.created_at
+        lines.append("")
+        lines.append(f"<b>#{e.id}</b> {esc(truncate_plain(e.question, 300))}")
+        state = _(HISTORY_NAMES.get(e.status, e.status))
+        lines.append(
+            esc(
+                _("{state} · raised {day}").format(
+                    state=state, day=format_date(since.date(), "long", locale=locale)
+                )
+            )
+        )
+        if entry.decision is not None:
+            lines.append(
+                "→ "
+                + esc(
+                    _("Decision {label}: {text}").format(
+                        label=entry.label or "", text=truncate_plain(entry.decision.text, 300)
+                    )
+                )
+            )
     return "\n".join(lines)

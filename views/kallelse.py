@@ -23,7 +23,6 @@ from views.ics import meeting_ics
 
 RSVP, AGENDA, PUBLISH, WHEN_NEW, WHEN_MOVE, CANCEL = "rv", "ma", "mp", "mw", "mf", "mx"
 ANSWER_CODES = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
-BUTTONS_PER_ROW = 8
 MAX_NAMES_SHOWN = 30
 
 ANSWER_LABELS = {
@@ -193,31 +192,29 @@ def _preview_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     chosen = next((i for i in items if i.id == selected), None)
     if chosen is not None:
+        # The buttons say what they move: "▲ 5 Nattplatser".
         prefix = f"{AGENDA}:{meeting_id}:{chosen.id}"
-        rows.append(
-            [
-                InlineKeyboardButton("⬆ " + _("Up"), callback_data=f"{prefix}:u"),
-                InlineKeyboardButton("⬇ " + _("Down"), callback_data=f"{prefix}:d"),
-            ]
-        )
+        number = next(n for n, i in enumerate(items, start=1) if i.id == chosen.id)
+        what = truncate_plain(f"{number} {item_title(chosen)}", 30)
+        rows.append([InlineKeyboardButton(f"▲ {what}", callback_data=f"{prefix}:u")])
+        rows.append([InlineKeyboardButton(f"▼ {what}", callback_data=f"{prefix}:d")])
         if chosen.dropped:
-            rows.append([InlineKeyboardButton(_("Restore"), callback_data=f"{prefix}:r")])
+            label = "↩ " + _("Restore {item}").format(item=what)
+            rows.append([InlineKeyboardButton(label, callback_data=f"{prefix}:r")])
         else:
-            rows.append([InlineKeyboardButton(_("Drop"), callback_data=f"{prefix}:x")])
+            label = "✕ " + _("Drop {item}").format(item=what)
+            rows.append([InlineKeyboardButton(label, callback_data=f"{prefix}:x")])
         rows.append([InlineKeyboardButton(_("Done"), callback_data=f"{AGENDA}:{meeting_id}:0:o")])
         return InlineKeyboardMarkup(rows)
-    row: list[InlineKeyboardButton] = []
-    for number, item in enumerate(items, start=1):
-        if item.standard_key in rules.LOCKED:
-            continue
-        row.append(
-            InlineKeyboardButton(str(number), callback_data=f"{AGENDA}:{meeting_id}:{item.id}:s")
+    movable = [
+        InlineKeyboardButton(
+            truncate_plain(f"{number} {item_title(item)}", 24),
+            callback_data=f"{AGENDA}:{meeting_id}:{item.id}:s",
         )
-        if len(row) == BUTTONS_PER_ROW:
-            rows.append(row)
-            row = []
-    if row:
-        rows.append(row)
+        for number, item in enumerate(items, start=1)
+        if item.standard_key not in rules.LOCKED
+    ]
+    rows += [movable[i : i + 2] for i in range(0, len(movable), 2)]
     rows.append(
         [
             # Members may add items after the draft was shown: the chair sees them on refresh.
