@@ -87,6 +87,24 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(
         CallbackQueryHandler(escalations.escalation_button, pattern=r"^es:"), group=0
     )
+    from handlers import attachments
+
+    # Documents on agenda items: "/bilaga 5" as the caption of a document (or photo); as a
+    # reply to one it is an ordinary command. The item chosen, and removed, with buttons.
+    application.add_handler(
+        MessageHandler(
+            (filters.Document.ALL | filters.PHOTO)
+            & filters.CaptionRegex(attachments.CAPTION_PATTERN)
+            & filters.ChatType.GROUPS,
+            attachments.attach_command,
+        ),
+        group=0,
+    )
+    for pattern, button in (
+        (r"^ab:", attachments.choose_item),
+        (r"^ax:", attachments.remove_button),
+    ):
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
     from handlers import panel
 
     # The chair's meeting panel, and a question written as a reply to it (its own group, so it

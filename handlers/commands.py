@@ -21,6 +21,7 @@ from telegram.ext import Application, CommandHandler
 
 # Module imports by full name: `from handlers import …` would make this module and the
 # package's registration import each other.
+import handlers.attachments as attachments
 import handlers.calendar as calendar_handlers
 import handlers.chats as chats
 import handlers.deadlines as deadlines
@@ -150,6 +151,13 @@ COMMANDS: tuple[Command, ...] = (
         audience="member",
     ),
     Command("moten", "meetings", N_("Upcoming and past meetings"), meetings.list_meetings),
+    Command(
+        "bilaga",
+        "attach",
+        N_("Attach a document to an agenda item (reply to it): /bilaga 5"),
+        attachments.attach_command,
+        audience="member",
+    ),
     Command(
         "flytta",
         "reschedule",

@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 import handlers.commands as commands
-from handlers import reactions
+import handlers.reactions as reactions
 from handlers.bot_context import BotContext, runtime_of
 from i18n import N_, t
 from services import events

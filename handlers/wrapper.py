@@ -54,7 +54,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from handlers import reactions
+import handlers.reactions as reactions
 from handlers.bot_context import BotContext
 from handlers.common import (
     acting_user,

@@ -3,7 +3,7 @@ kallelse, its draft and its invitation show) or the lists, read in the same tran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -16,7 +16,9 @@ from services import meetings as service
 from services import minutes as minutes_service
 from services.errors import Refusal
 from services.roles import Role
+from storage import attachments as attachment_repo
 from storage import meetings as repo
+from storage.attachments import Attachment
 from storage.models import (
     ActionItem,
     AgendaItem,
@@ -61,6 +63,7 @@ class Kallelse:
     pending_minutes: list[str]  # closed meetings whose minutes are not yet approved
     open_items: list[tuple[ActionItem, Person]]  # under "follow-up"
     rsvp: service.RsvpSummary | None  # None for a draft
+    attachments: list[Attachment] = field(default_factory=list)  # documents, under their items
 
 
 def kallelse_of(session: Session, meeting: Meeting) -> Kallelse:
@@ -86,6 +89,7 @@ def kallelse_of(session: Session, meeting: Meeting) -> Kallelse:
         rsvp=None
         if meeting.status == MeetingStatus.DRAFT
         else service.rsvp_summary(session, meeting),
+        attachments=attachment_repo.of_meeting(session, meeting.id),
     )
 
 

@@ -27,9 +27,11 @@ from services import actions, decisions
 from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
 from services.roles import Role
+from storage import attachments as attachment_repo
 from storage import meetings as meeting_repo
 from storage import minutes as repo
 from storage import people
+from storage.attachments import Attachment
 from storage.db import SessionFactory, transaction
 from storage.models import (
     ActionItem,
@@ -103,6 +105,8 @@ class Names:
     item_title: Callable[[AgendaItem], str]
     person: Callable[[Person], str]
     unfiled: str = "Övrigt"  # the § for lines recorded without a current item
+    # How a document on an item is listed under its §: "Bilaga 1: Budget.pdf (120 kB)".
+    attachment: Callable[[Attachment], str] | None = None
 
 
 def zone_of(session: Session, body: Body) -> ZoneInfo:
@@ -847,8 +851,19 @@ def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Pro
                 lines.append(doc.DecisionLine(label, e.text, decision.kind))
         return doc.Paragraph(len(paragraphs) + 1, title, tuple(notes), tuple(lines))
 
+    documents = attachment_repo.of_meeting(session, meeting.id)
     for item in _visible_items(session, meeting.id):
-        paragraphs.append(paragraph(names.item_title(item), by_item.pop(item.id, [])))
+        found = paragraph(names.item_title(item), by_item.pop(item.id, []))
+        listed = (
+            [names.attachment(d) for d in documents if d.agenda_item_id == item.id]
+            if names.attachment is not None
+            else []
+        )
+        if listed:
+            found = doc.Paragraph(
+                found.number, found.title, (*found.notes, *listed), found.decisions
+            )
+        paragraphs.append(found)
     leftover = [e for rows in by_item.values() for e in rows]
     if leftover:
         paragraphs.append(paragraph(names.unfiled, leftover))

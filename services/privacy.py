@@ -24,9 +24,11 @@ from sqlmodel import Session, SQLModel, col, select
 from governance.privacy import ERASED_NAME, Identity, PrivacyNotice, notice_of, scrub, scrub_text
 from governance.protokoll import Protokoll, from_canonical_json
 from i18n import N_
+from services import attachments
 from services.errors import Refusal
 from services.partnerships import spec_of
 from storage import people
+from storage.attachments import Attachment
 from storage.calendar_feeds import CalendarSubscription
 from storage.deadline_facts import DeadlineMet
 from storage.models import (
@@ -207,6 +209,7 @@ def build_export(
         "votes": _rows(session, Vote, col(Vote.id).in_(vote_ids)),
         "ballots": _rows(session, Ballot, col(Ballot.vote_id).in_(vote_ids)),
         "escalations": _rows(session, Escalation, Escalation.partnership_id == pid),
+        "attachments": _rows(session, Attachment, col(Attachment.meeting_id).in_(meeting_ids)),
         "audit": _rows(session, AuditEntry, AuditEntry.partnership_id == pid),
         "exports": _rows(session, ExportRecord, ExportRecord.partnership_id == pid),
         "calendar_subscriptions": _rows(
@@ -232,6 +235,12 @@ def build_export(
             # PDFs are compressed already: stored as they are, not deflated again.
             archive.writestr(name, _final_pdf(session, record, render_pdf), zipfile.ZIP_STORED)
             pdfs += 1
+        # The meetings' documents (handlingar), as fetched from Telegram when attached.
+        documents = attachments.export_files(session, [m for m in meeting_ids if m is not None])
+        for path, content in documents.files:
+            archive.writestr(path, content)
+        if documents.missing:
+            archive.writestr("bilagor/SAKNAS.txt", "\n".join(documents.missing) + "\n")
     payload = buffer.getvalue()
     slug = partnership.diarienummer.replace(" ", "-").replace("/", "-")
     filename = f"export-{slug}.zip"
@@ -241,6 +250,7 @@ def build_export(
         "sha256": hashlib.sha256(payload).hexdigest(),
         "rows": {key: len(value) for key, value in data.items() if isinstance(value, list)},
         "protokoll_pdfs": pdfs,
+        "documents": len(documents.files),
     }
     return ExportFile(payload, filename, summary)
 

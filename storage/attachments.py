@@ -36,6 +36,8 @@ class Attachment(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     removed_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    # Its bytes, fetched with getFile after it was attached (for the export and the archive).
+    stored_file_id: int | None = Field(default=None, foreign_key="outbox_file.id")
 
 
 def add(session: Session, attachment: Attachment) -> Attachment:

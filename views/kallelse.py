@@ -15,7 +15,9 @@ from governance.textsplit import split_html, truncate_plain
 from i18n import N_, _, current_language
 from services.kallelse import Kallelse, MeetingLine
 from services.meetings import RsvpSummary
+from storage.attachments import Attachment
 from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Partnership, Person, RsvpAnswer
+from views import attachments as attachment_views
 from views import links
 from views.agenda import agenda_labels, item_title, meeting_title, short_when, when_text
 from views.common import esc, person_name
@@ -75,6 +77,7 @@ def _agenda_lines(
     items: Sequence[AgendaItem],
     names: dict[int, Person],
     details: dict[str, list[str]] | None = None,
+    documents: Sequence[Attachment] = (),
 ) -> list[str]:
     lines = [_("<b>Agenda</b>")]
     labels = agenda_labels(list(items))
@@ -92,6 +95,9 @@ def _agenda_lines(
         lines.append(line)
         for detail in (details or {}).get(item.standard_key or "", []):
             lines.append(f"   – {esc(detail)}")
+        for document in documents:
+            if document.agenda_item_id == item.id:
+                lines.append(f"{indent}   📎 {esc(attachment_views.listed(document))}")
     return lines
 
 
@@ -144,7 +150,7 @@ def kallelse_parts(k: Kallelse) -> tuple[list[str], str]:
     header = _header(
         k.partnership, k.body, k.meeting, kind="cancelled" if cancelled else "published"
     )
-    agenda = _agenda_lines(k.items, k.raisers, _details(k))
+    agenda = _agenda_lines(k.items, k.raisers, _details(k), k.attachments)
     answers = [] if cancelled or k.rsvp is None else rsvp_lines(k.rsvp)
     full = "\n".join([*header, "", *agenda, *(["", *answers] if answers else [])])
     if len(split_html(full)) == 1:

@@ -9,8 +9,10 @@ from governance.textsplit import truncate_plain
 from i18n import _, language
 from services.minutes import Names
 from services.sitting import AttendanceSheet, CurrentItem, JusterareChoice
+from storage.attachments import Attachment
 from storage.decisions import decision_label
 from storage.models import AgendaItem, Body, Decision, Partnership, Person
+from views import attachments as attachment_views
 from views.agenda import item_title
 from views.common import esc, person_name
 
@@ -35,9 +37,13 @@ def names_for(partnership: Partnership) -> Names:
         with language(lang):
             return person_name(person)
 
+    def attachment(document: Attachment) -> str:
+        with language(lang):
+            return attachment_views.listed(document)
+
     with language(lang):
         unfiled = _("Other recorded lines")
-    return Names(item_title=title, person=name, unfiled=unfiled)
+    return Names(item_title=title, person=name, unfiled=unfiled, attachment=attachment)
 
 
 def opened(label: str, minute_taker: Person | None) -> str:
