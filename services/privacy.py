@@ -212,6 +212,7 @@ def build_export(
         "attachments": _rows(session, Attachment, col(Attachment.meeting_id).in_(meeting_ids)),
         "audit": _rows(session, AuditEntry, AuditEntry.partnership_id == pid),
         "exports": _rows(session, ExportRecord, ExportRecord.partnership_id == pid),
+        "administrators": _rows(session, Administrator, Administrator.partnership_id == pid),
         "calendar_subscriptions": _rows(
             session, CalendarSubscription, col(CalendarSubscription.body_id).in_(body_ids)
         ),
