@@ -70,6 +70,7 @@ __all__ = [
     "Param",
     "agreement_term",
     "deadlines_for",
+    "has_ended",
     "last_notice_day",
     "lead_days_for",
     "notice_date_for_extension",
@@ -135,6 +136,11 @@ class Facts:
     next_meetings: Mapping[BodyKind, date | None] = field(default_factory=dict)
     # Rotations of the documentation duty decided by a body (rotation = "by_decision").
     documentation_rotations: Sequence[tuple[BodyKind, date]] = ()
+    # The administrator recorded that the agreement ended on this day (governance.lifecycle).
+    ended_on: date | None = None
+    # The last day of a party's participation (notice, expulsion): its reports and payments
+    # stop after the operating year or payment period that day falls in.
+    party_ends: Mapping[str, date] = field(default_factory=dict)
 
 
 # --- agreement period ---------------------------------------------------------------------
@@ -212,12 +218,14 @@ def agreement_term(spec: PartnershipSpec, facts: Facts | None, today: date) -> A
             final = min(final, add_months(notice, agreement.notice_period_months))
         ends = [final]
 
+    if facts.ended_on is not None and facts.ended_on < ends[-1]:
+        ends = [end for end in ends if end < facts.ended_on] + [facts.ended_on]
     term_end = next((end for end in ends if end >= today), ends[-1])
     next_end: date | None = None
     if automatic:
         index = ends.index(term_end)
         next_end = ends[index + 1] if index + 1 < len(ends) else None
-    elif notice is None and renewal is not None:
+    elif notice is None and facts.ended_on is None and renewal is not None:
         next_end = renewal.extended_end(term_end)
     return AgreementTerm(
         term_end=term_end,
@@ -226,6 +234,25 @@ def agreement_term(spec: PartnershipSpec, facts: Facts | None, today: date) -> A
         automatic=automatic and next_end is not None,
         notice_given_on=notice,
     )
+
+
+def has_ended(spec: PartnershipSpec, facts: Facts | None, today: date) -> bool:
+    """Whether the agreement has ended by `today`: its last term is over and no further step
+    can follow (a term under extension by announcement that ended with no extension and no end
+    recorded has not ended: it waits for the administrator, see `governance.lifecycle`)."""
+    facts = facts or Facts()
+    term = agreement_term(spec, facts, today)
+    if today <= term.final_end:
+        return False
+    renewal = spec.agreement.renewal
+    waiting = (
+        renewal is not None
+        and renewal.kind == "extension_by_agreement"
+        and facts.notice_given_on is None
+        and facts.ended_on is None
+        and renewal.extended_end(term.final_end) is not None
+    )
+    return not waiting
 
 
 def _agreement_deadlines(
@@ -389,12 +416,16 @@ def _annual_compilations(spec: PartnershipSpec, start: date, end: date) -> Itera
         )
 
 
-def _financial_reports(spec: PartnershipSpec, start: date, end: date) -> Iterator[Deadline]:
+def _financial_reports(
+    spec: PartnershipSpec, start: date, end: date, party_ends: Mapping[str, date]
+) -> Iterator[Deadline]:
     rule = spec.financial_report
     if rule is None:
         return
     for first, last in _operating_years(rule.year_end, start, end):
         for party in spec.nonprofit_parties:
+            if party.key in party_ends and first > party_ends[party.key]:
+                continue  # it left before this year: its last report is the year it left in
             yield Deadline(
                 "financial_report",
                 f"financial_report:{party.key}:{last.year}",
@@ -405,14 +436,17 @@ def _financial_reports(spec: PartnershipSpec, start: date, end: date) -> Iterato
             )
 
 
-def _payments(spec: PartnershipSpec, start: date, end: date) -> Iterator[Deadline]:
+def _payments(
+    spec: PartnershipSpec, start: date, end: date, party_ends: Mapping[str, date]
+) -> Iterator[Deadline]:
     seen: set[str] = set()
     for annex in spec.annexes:
         if annex.payment_schedule is None:
             continue
         step = _PAYMENT_MONTHS[annex.payment_schedule]
         index = 0
-        while (first := add_months(start, step * index)) <= end:
+        stop = min(end, party_ends.get(annex.party, end))
+        while (first := add_months(start, step * index)) <= stop:
             index += 1
             key = f"payment:{annex.party}:{first.isoformat()}"
             if key in seen:
@@ -539,6 +573,8 @@ def deadlines_for(
     if horizon_days < 0:
         raise ValueError("horizon_days must not be negative")
     facts = facts or Facts()
+    if has_ended(spec, facts, today):
+        return []  # reminders stop; /avtal and /tidsfrister say when it ended
     term = agreement_term(spec, facts, today)
     start = spec.agreement.start
     # Recurring obligations run to the end the agreement has if nobody acts from now on.
@@ -548,8 +584,8 @@ def deadlines_for(
         *_agreement_deadlines(spec, facts, today, term),
         *_activity_reports(spec, start, end),
         *_annual_compilations(spec, start, end),
-        *_financial_reports(spec, start, end),
-        *_payments(spec, start, end),
+        *_financial_reports(spec, start, end, facts.party_ends),
+        *_payments(spec, start, end, facts.party_ends),
         *cadence,
         *_documentation(spec, facts, cadence),
         *_recorded(facts),

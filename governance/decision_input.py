@@ -10,8 +10,16 @@ word. Tags, in Swedish or English, case and diacritics ignored::
     [brist dialog Convictus] text           [deficiency dialogue Convictus] text
     [åtgärdsplan Convictus 2026-03-01] text [action plan Convictus 2026-03-01] text
     [uteslutning Convictus] text            [removal Convictus] text
+    [uteslutning Convictus 2027-01-31] text [removal Convictus 2027-01-31] text
     [ny part Namn] text                     [new party Name] text
     [mötesintervall 2] text                 [meeting interval 2 months] text
+    [förlängning till 2027-04-30] text      [extension to 2027-04-30] text
+    [uppsägning Convictus] text             [notice Convictus] text
+    [uppsägning Convictus 2026-12-10] text  [notice Convictus 2026-12-10] text
+
+An optional date after the party (removal, notice) may lie in the past: the notice arrived in
+writing last week, or the decision names the party's last day. Without it the decision's day
+counts (see `services.agreement`).
 """
 
 from __future__ import annotations
@@ -26,9 +34,12 @@ from governance.protokoll import DecisionKind
 from governance.timeparse import AmbiguousDate, Invalid, parse_date
 
 __all__ = [
+    "AGREEMENT_EXTENSION",
     "CADENCE_CHANGE",
+    "LIFECYCLE_KINDS",
     "MAX_INTERVAL_MONTHS",
     "PARTY_KINDS",
+    "PARTY_NOTICE",
     "STYRGRUPP_KINDS",
     "TAGS",
     "DecisionTag",
@@ -38,6 +49,8 @@ __all__ = [
 ]
 
 CADENCE_CHANGE = "cadence_change"
+AGREEMENT_EXTENSION = "agreement_extension"  # the agreement's new end (governance.lifecycle)
+PARTY_NOTICE = "party_notice"  # a party gives notice (001 §5.7, 004 "Uppsägning")
 MAX_INTERVAL_MONTHS = 12
 
 
@@ -50,6 +63,7 @@ class TagProblemCode(StrEnum):
     DATE_INVALID = "date_invalid"  # detail: the timeparse InvalidCode
     DATE_AMBIGUOUS = "date_ambiguous"  # detail: the candidates, ISO, comma separated
     MONTHS_INVALID = "months_invalid"
+    END_MISSING = "end_missing"  # [förlängning] without a readable new end
     TEXT_MISSING = "text_missing"
 
 
@@ -76,9 +90,11 @@ _ARGUMENTS: dict[str, str] = {
     DecisionKind.BUDGET_FRAME: "party?",
     DecisionKind.DEFICIENCY_DIALOGUE: "party",
     DecisionKind.DEFICIENCY_ACTION_PLAN: "party+date",
-    DecisionKind.DEFICIENCY_REMOVAL: "party",
+    DecisionKind.DEFICIENCY_REMOVAL: "party+date?",
     DecisionKind.NEW_PARTY: "name",
     CADENCE_CHANGE: "months",
+    AGREEMENT_EXTENSION: "date",
+    PARTY_NOTICE: "party+date?",
 }
 
 # Tag words (folded: lower case, no diacritics) -> kind. Longer phrases are tried first.
@@ -102,7 +118,18 @@ TAGS: dict[str, str] = {
     "new party": DecisionKind.NEW_PARTY,
     "motesintervall": CADENCE_CHANGE,
     "meeting interval": CADENCE_CHANGE,
+    "forlangning till": AGREEMENT_EXTENSION,
+    "forlangning": AGREEMENT_EXTENSION,
+    "extension to": AGREEMENT_EXTENSION,
+    "extension until": AGREEMENT_EXTENSION,
+    "extension": AGREEMENT_EXTENSION,
+    "uppsagning": PARTY_NOTICE,
+    "notice": PARTY_NOTICE,
 }
+# Decisions that change the agreement's life (services.agreement records them as facts).
+LIFECYCLE_KINDS = frozenset(
+    {AGREEMENT_EXTENSION, PARTY_NOTICE, DecisionKind.DEFICIENCY_REMOVAL, DecisionKind.NEW_PARTY}
+)
 
 # Kinds that concern a party's commitments or membership: the styrgrupp decides them.
 STYRGRUPP_KINDS = frozenset(_ARGUMENTS) - {CADENCE_CHANGE}
@@ -162,6 +189,38 @@ def _party_and_date(words: list[str], today: date) -> tuple[str, date] | TagProb
     return TagProblem(TagProblemCode.DATE_MISSING)
 
 
+def _any_date(text: str, today: date) -> date | TagProblem | None:
+    """A day written as YYYY-MM-DD (past days allowed), or as `parse_date` reads it; None when
+    `text` is no date at all."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            return TagProblem(TagProblemCode.DATE_INVALID, "impossible")
+    result = parse_date(text, today=today)
+    if isinstance(result, Invalid):
+        return None
+    if isinstance(result, AmbiguousDate):
+        return TagProblem(
+            TagProblemCode.DATE_AMBIGUOUS, ",".join(d.isoformat() for d in result.candidates)
+        )
+    return result.day
+
+
+def _party_and_optional_date(words: list[str], today: date) -> tuple[str, date | None] | TagProblem:
+    """The party words and, when they end with one, a date (the longest trailing date)."""
+    for size in range(min(_MAX_DATE_WORDS, len(words) - 1), 0, -1):
+        found = _any_date(" ".join(words[-size:]), today)
+        if found is None:
+            continue
+        if isinstance(found, TagProblem):
+            return found
+        return " ".join(words[:-size]), found
+    if words and re.fullmatch(r"[0-9-]+", words[-1], re.ASCII) and len(words) > 1:
+        return TagProblem(TagProblemCode.DATE_INVALID, "unrecognised")
+    return " ".join(words), None
+
+
 def _months(words: list[str]) -> int | TagProblem:
     rest = [w for w in words if _fold(w) not in _MONTH_WORDS]
     if len(rest) != 1 or not re.fullmatch(r"[0-9]{1,2}", rest[0], re.ASCII):
@@ -202,6 +261,22 @@ def parse_decision_text(raw: str, *, today: date) -> DecisionTag | TagProblem:
         party, due_on = found
         if not party:
             return TagProblem(TagProblemCode.PARTY_MISSING)
+    if argument == "party+date?":
+        optional = _party_and_optional_date(words, today)
+        if isinstance(optional, TagProblem):
+            return optional
+        party, due_on = optional
+        if not party:
+            return TagProblem(TagProblemCode.PARTY_MISSING)
+    if argument == "date":
+        if not words:
+            return TagProblem(TagProblemCode.END_MISSING)
+        day = _any_date(" ".join(words), today)
+        if day is None:
+            return TagProblem(TagProblemCode.END_MISSING)
+        if isinstance(day, TagProblem):
+            return day
+        party, due_on = None, day
     if argument == "months":
         counted = _months(words)
         if isinstance(counted, TagProblem):

@@ -78,6 +78,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         group=2,
     )
     application.add_handler(CallbackQueryHandler(decisions.done_button, pattern=r"^ad:"), group=0)
+    from handlers import agreement
+
+    application.add_handler(CallbackQueryHandler(agreement.button, pattern=r"^ag:"), group=0)
     from handlers import votes
 
     application.add_handler(CallbackQueryHandler(votes.vote_button, pattern=r"^vt:"), group=0)

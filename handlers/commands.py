@@ -21,6 +21,7 @@ from telegram.ext import Application, CommandHandler
 
 # Module imports by full name: `from handlers import …` would make this module and the
 # package's registration import each other.
+import handlers.agreement as agreement_handlers
 import handlers.attachments as attachments
 import handlers.calendar as calendar_handlers
 import handlers.chats as chats
@@ -132,6 +133,12 @@ COMMANDS: tuple[Command, ...] = (
         audience="chair",
     ),
     Command("tidsfrister", "deadlines", N_("Deadlines, by date"), deadlines.list_deadlines),
+    Command(
+        "avtal",
+        "agreement",
+        N_("The agreement: period, parties, notice, annexes"),
+        agreement_handlers.show,
+    ),
     Command(
         "rapport",
         "report",

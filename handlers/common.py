@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
@@ -12,9 +13,10 @@ from telegram.error import BadRequest, TelegramError
 from governance.textsplit import split_html
 from handlers.admin_cache import AdminCache
 from handlers.bot_context import BotContext
-from i18n import _
+from i18n import _, current_language
 from services.errors import Refusal
 from views.common import esc, mention, person_name
+from views.deadline_reminders import long_date
 
 log = logging.getLogger(__name__)
 _ADMIN_CACHE = "admin-check-cache"
@@ -56,8 +58,15 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return sent
 
 
+def _param(value: Any) -> str:
+    """A refusal's parameter as the user reads it: a day the Swedish (or English) way."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return long_date(value, current_language())
+    return str(value)
+
+
 def refusal_text(refusal: Refusal) -> str:
-    return _(refusal.message).format(**{k: esc(v) for k, v in refusal.params.items()})
+    return _(refusal.message).format(**{k: esc(_param(v)) for k, v in refusal.params.items()})
 
 
 async def refuse(update: Update, refusal: Refusal) -> None:

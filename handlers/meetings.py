@@ -28,8 +28,8 @@ from governance.textsplit import truncate_plain
 from handlers.common import esc
 from handlers.wrapper import BAD_BUTTON, BodyAct, in_body
 from i18n import N_, _, language
+from services import agreement, meetings
 from services import kallelse as service
-from services import meetings
 from services.errors import Refusal
 from storage.models import MeetingStatus
 from views import kallelse as view
@@ -128,6 +128,7 @@ def queue_panel_edit(session: Session, meeting_id: int, now: datetime) -> None:
 def call_meeting(act: BodyAct) -> None:
     if not meetings.may_call(act.role):
         raise Refusal(N_("Only the chair of this body or the administrator can call a meeting."))
+    agreement.require_open(act.session, act.partnership, act.now)
     if not act.args:
         raise Refusal(N_("Say when, for example /kallelse 2026-12-10 14:00 Stadshuset, rum 3."))
     command = meeting_time.parse(act.args, act.zone, act.now)

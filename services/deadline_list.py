@@ -8,7 +8,9 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from governance.deadlines import Deadline
+from governance.lifecycle import AgreementState
 from i18n import N_
+from services import agreement
 from services import deadlines as service
 from services.errors import Refusal
 from services.roles import Role
@@ -35,6 +37,8 @@ class Listing:
     today: date
     deadlines: list[Deadline]
     names: Names
+    # The agreement's state (ended, period ended without extension, under notice, in force).
+    agreement: AgreementState | None = None
 
 
 def concerns(deadline: Deadline, body: Body) -> bool:
@@ -58,7 +62,10 @@ def listing(
     service.sync_reminders(session, partnership, now=now)
     found = service.list_deadlines(session, partnership, today)
     chosen = [d for d in found if show_all or concerns(d, body)]
-    return Listing(partnership, body, show_all, today, chosen, _names(session, partnership.id))
+    state = agreement.state_of(session, partnership, today)
+    return Listing(
+        partnership, body, show_all, today, chosen, _names(session, partnership.id), state
+    )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from governance import lifecycle as lifecycle_rules
 from governance.deadlines import Deadline, Facts, deadlines_for, lead_days_for
 from governance.decision_input import CADENCE_CHANGE
 from governance.partnership_schema import BodyKind, PartnershipSpec
@@ -32,7 +33,7 @@ from governance.reminder_times import OVERDUE, local_instant, reminder_instants
 from i18n import pick_language
 from services import actions, decisions, events, report_reminders
 from services.partnerships import spec_of
-from storage import bodies, deadline_facts
+from storage import agreement_facts, bodies, deadline_facts
 from storage import reminders as repo
 from storage.models import AuditEntry, Body, ChairTerm, Meeting, MeetingStatus, Partnership
 from storage.types import utcnow
@@ -94,7 +95,7 @@ def load_facts(session: Session, partnership: Partnership, *, today: date | None
         ).first()
         if latest is not None and latest.ends_on is not None:
             chair_terms.append((body.kind, latest.ends_on))  # type: ignore[arg-type]
-    return Facts(
+    recorded = Facts(
         met_keys=frozenset(deadline_facts.met_keys(session, partnership.id)),
         chair_terms=tuple(chair_terms),
         last_meetings=last_meetings,
@@ -104,6 +105,9 @@ def load_facts(session: Session, partnership: Partnership, *, today: date | None
         action_items=tuple(actions.action_item_facts(session, partnership.id)),
         pending_approvals=tuple(decisions.pending_approval_facts(session, partnership.id)),
     )
+    # Extensions, notices, an end, parties leaving (governance.lifecycle).
+    lifecycle = agreement_facts.lifecycle_facts(session, partnership.id)
+    return lifecycle_rules.deadline_facts(spec_of(partnership), lifecycle, recorded)
 
 
 def _meeting_days(

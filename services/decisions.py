@@ -74,13 +74,14 @@ APPROVAL_REMINDER_WEEKS = 52
 
 _TAG_PROBLEMS: dict[TagProblemCode, str] = {
     TagProblemCode.UNCLOSED: N_("The type in brackets is not closed: write for example “[mindre revidering Convictus] text”."),
-    TagProblemCode.UNKNOWN: N_("“[{detail}]” is not a decision type. Known types: [mindre revidering Party], [väsentlig revidering Party], [budgetram], [brist dialog Party], [åtgärdsplan Party date], [uteslutning Party], [ny part Name], [mötesintervall months]."),
+    TagProblemCode.UNKNOWN: N_("“[{detail}]” is not a decision type. Known types: [mindre revidering Party], [väsentlig revidering Party], [budgetram], [brist dialog Party], [åtgärdsplan Party date], [uteslutning Party], [ny part Name], [mötesintervall months], [förlängning till date], [uppsägning Party]."),
     TagProblemCode.PARTY_MISSING: N_("Say which party the decision concerns, for example “[mindre revidering Convictus] text”."),
     TagProblemCode.NAME_MISSING: N_("Give the new party's name: “[ny part Name] text”."),
     TagProblemCode.DATE_MISSING: N_("An action plan needs a due date: “[åtgärdsplan Convictus 2026-03-01] text”."),
     TagProblemCode.DATE_INVALID: N_("The action plan's due date cannot be used: write a future date such as 2026-03-01."),
     TagProblemCode.DATE_AMBIGUOUS: N_("The action plan's due date can be read as more than one day ({detail}). Write it as YYYY-MM-DD."),
     TagProblemCode.MONTHS_INVALID: N_("Give the meeting interval as a number of months from 1 to 12: “[mötesintervall 2] text”."),
+    TagProblemCode.END_MISSING: N_("Give the agreement's new end as a date: “[förlängning till 2027-04-30] text”."),
     TagProblemCode.TEXT_MISSING: N_("Write the decision itself after the type, for example “/beslut [budgetram] The frame is raised to 4 000 000 kr.”"),
 }  # fmt: skip
 

@@ -20,6 +20,7 @@ from governance import agenda as rules
 from governance.deadlines import Facts, agreement_term
 from governance.partnership_schema import PartnershipSpec
 from i18n import N_
+from services import agreement
 from services.deadlines import load_facts
 from services.errors import Refusal
 from services.meeting_reminders import sync_meeting_reminders
@@ -183,6 +184,8 @@ def call_meeting(
             when=_local_text(session, body, draft.starts_at),
         )
     partnership = _partnership(session, body)
+    # Nothing new once the agreement has ended (or its period ran out with nothing recorded).
+    agreement.require_open(session, partnership, now)
     check_start(session, partnership, starts_at, now=now)
     _check_free(session, body, starts_at, exclude=None)
     spec = spec_of(partnership)

@@ -28,6 +28,7 @@ from services import attachments
 from services.errors import Refusal
 from services.partnerships import spec_of
 from storage import people
+from storage.agreement_facts import AgreementFact
 from storage.attachments import Attachment
 from storage.calendar_feeds import CalendarSubscription
 from storage.deadline_facts import DeadlineMet
@@ -217,6 +218,7 @@ def build_export(
             session, CalendarSubscription, col(CalendarSubscription.body_id).in_(body_ids)
         ),
         "deadlines_met": _rows(session, DeadlineMet, DeadlineMet.partnership_id == pid),
+        "agreement_facts": _rows(session, AgreementFact, AgreementFact.partnership_id == pid),
         "activity_reports": _rows(session, ActivityReport, col(ActivityReport.id).in_(report_ids)),
         "report_entries": _rows(session, ReportEntry, col(ReportEntry.report_id).in_(report_ids)),
     }

@@ -6,9 +6,9 @@ the module that reacts, and an import here.
 
 from __future__ import annotations
 
-from services import deadlines, escalations, events
+from services import agreement, deadlines, escalations, events
 
-__all__ = ["deadlines", "escalations", "install"]
+__all__ = ["agreement", "deadlines", "escalations", "install"]
 
 
 def install() -> None:

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from governance.deadlines import Deadline
+from governance.lifecycle import Status
 from i18n import _
 from services.deadline_list import NOT_MARKABLE, Listing, Met, Names
+from views import agreement as agreement_view
 from views import deadline_reminders as deadline_texts
 from views.common import esc
 
@@ -64,6 +66,12 @@ def listing(found: Listing, language: str) -> str:
         dnr=esc(partnership.diarienummer),
         name=esc(partnership.name),
     )
+    state = found.agreement
+    if state is not None and state.status != Status.IN_FORCE:
+        # Ended, period ended without extension, or under notice: said before anything else.
+        title += "\n\n<b>" + agreement_view.state_line(state) + "</b>"
+        if state.status == Status.ENDED:
+            return title + "\n" + _("No reminders are sent any more. /avtal shows its history.")
     return render_list(
         found.deadlines, today=found.today, title=title, names=found.names, language=language
     )

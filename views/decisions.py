@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from governance.decision_input import CADENCE_CHANGE
+from governance.decision_input import AGREEMENT_EXTENSION, CADENCE_CHANGE, PARTY_NOTICE
 from governance.textsplit import truncate_plain
 from i18n import N_, _, current_language
 from services.register import Entry, Revisions, Search
@@ -33,6 +33,8 @@ DECISION_SYNTAX_HELP = N_(
     "<code>[uteslutning Party]</code> deficiency: the party is removed\n"
     "<code>[ny part Name]</code> a new party\n"
     "<code>[mötesintervall 2]</code> the body's meeting interval in months, where the agreement allows it\n"
+    "<code>[förlängning till 2027-04-30]</code> the agreement is extended to that day\n"
+    "<code>[uppsägning Party 2026-12-10]</code> the party gave notice that day (no date: today)\n"
     "English tags work too: [minor revision …], [significant revision …], [budget frame], "
     "[deficiency dialogue …], [action plan … date], [removal …], [new party …], [meeting interval …]."
 )
@@ -47,6 +49,8 @@ KIND_NAMES = {
     "deficiency_removal": N_("deficiency: removal"),
     "new_party": N_("new party"),
     CADENCE_CHANGE: N_("meeting interval"),
+    AGREEMENT_EXTENSION: N_("extension of the agreement"),
+    PARTY_NOTICE: N_("notice by a party"),
 }
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import storage.agreement_facts
 import storage.attachments
 import storage.calendar_feeds
 import storage.deadline_facts
