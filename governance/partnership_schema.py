@@ -366,6 +366,9 @@ class Body(_Model):
     chair: ChairRule = ChairRule()
     documentation: Documentation
     participants: tuple[Participant, ...] = ()
+    # Wet-signature lines beside the justering block of the final protokoll (the digital
+    # justering is recorded on the page either way).
+    signature_lines: StrictBool = False
 
 
 # --- agreement period ---------------------------------------------------------------------

@@ -7,9 +7,10 @@ city files Swedish minutes, so "sv" is the default, "en" exists for a later Engl
 
 Hashing: `canonical_json` is the whole model (sorted keys, ISO dates, no whitespace variance) and
 round-trips through `from_canonical_json`. `content_hash` is the SHA-256 hex digest of the
-canonical JSON of the *content*, i.e. with ``status`` and ``locked_hash`` left out, so that the
-hash the chair and the justerare approve on the draft is the hash stored when it is locked.
-Anyone can recompute it from the stored JSON: drop those two keys, serialise with sorted keys,
+canonical JSON of the *content*, i.e. with ``status``, ``locked_hash`` and ``justering`` (who
+approved it and when, written at locking) left out, so that the hash the chair and the justerare
+approve on the draft is the hash stored when it is locked. Anyone can recompute it from the
+stored JSON: drop those keys, serialise with sorted keys,
 ``separators=(",", ":")``, ``ensure_ascii=False``, encode UTF-8, SHA-256.
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "Attendance",
     "DecisionKind",
     "DecisionLine",
+    "JusteringStamp",
     "Paragraph",
     "Protokoll",
     "Section",
@@ -37,8 +39,10 @@ __all__ = [
     "content_hash",
     "document_view",
     "from_canonical_json",
+    "justering_lines",
     "labels",
     "lock",
+    "paragraph_range",
     "start_amendment",
     "verify",
 ]
@@ -104,6 +108,25 @@ class ActionItem:
 
 
 @dataclass(frozen=True, slots=True)
+class JusteringStamp:
+    """The justering of a locked version as printed on it: when the last approval came (local
+    wall time, "2026-12-09T10:15"), by whom, which paragraphs, which version; and whether the
+    file asks for wet signatures beside it. Not part of the hashed content."""
+
+    at: str
+    chair: str
+    justerare: tuple[str, ...]
+    version: int
+    first: int  # the paragraphs it covers, § first–last
+    last: int
+    signature_lines: bool = False
+    immediate: bool = False  # omedelbar justering of one paragraph during the meeting
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "justerare", _tuple(self.justerare))
+
+
+@dataclass(frozen=True, slots=True)
 class Protokoll:
     body_name: str  # e.g. "Styrgruppen"
     partnership_name: str
@@ -123,6 +146,7 @@ class Protokoll:
     status: Status = "draft"
     amendment_of: str | None = None  # reference to the locked original (e.g. its hash)
     locked_hash: str | None = None
+    justering: JusteringStamp | None = None
 
     def __post_init__(self) -> None:
         for name in ("justerare", "present_by_party", "absent_by_party", "items", "action_items"):
@@ -133,14 +157,14 @@ class Protokoll:
 
 # --- canonical JSON and hash -------------------------------------------------------------------
 
-_UNHASHED = ("status", "locked_hash")
+_UNHASHED = ("status", "locked_hash", "justering")
 
 
 def _to_dict(p: Protokoll) -> dict[str, Any]:
     def attendance(rows: tuple[Attendance, ...]) -> list[dict[str, Any]]:
         return [{"party": a.party, "people": list(a.people)} for a in rows]
 
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "body_name": p.body_name,
         "partnership_name": p.partnership_name,
@@ -179,6 +203,19 @@ def _to_dict(p: Protokoll) -> dict[str, Any]:
         "amendment_of": p.amendment_of,
         "locked_hash": p.locked_hash,
     }
+    if p.justering is not None:  # absent, not null, on drafts: older records read the same
+        j = p.justering
+        data["justering"] = {
+            "at": j.at,
+            "chair": j.chair,
+            "justerare": list(j.justerare),
+            "version": j.version,
+            "first": j.first,
+            "last": j.last,
+            "signature_lines": j.signature_lines,
+            "immediate": j.immediate,
+        }
+    return data
 
 
 def _dumps(data: Mapping[str, Any]) -> str:
@@ -235,6 +272,7 @@ def from_canonical_json(text: str) -> Protokoll:
         status=data["status"],
         amendment_of=data["amendment_of"],
         locked_hash=data["locked_hash"],
+        justering=JusteringStamp(**data["justering"]) if data.get("justering") else None,
     )
 
 
@@ -242,7 +280,7 @@ def content_hash(p: Protokoll) -> str:
     """SHA-256 hex of the canonical JSON without ``status`` and ``locked_hash`` (module doc)."""
     data = _to_dict(p)
     for key in _UNHASHED:
-        del data[key]
+        data.pop(key, None)
     return hashlib.sha256(_dumps(data).encode("utf-8")).hexdigest()
 
 
@@ -266,7 +304,13 @@ def start_amendment(original: Protokoll) -> Protokoll:
     """A new draft linked to the locked `original` (which itself never changes)."""
     if not verify(original):
         raise ValueError("only a locked, intact protokoll can be amended")
-    return replace(original, status="draft", locked_hash=None, amendment_of=original.locked_hash)
+    return replace(
+        original,
+        status="draft",
+        locked_hash=None,
+        justering=None,
+        amendment_of=original.locked_hash,
+    )
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -310,6 +354,18 @@ _LABELS: dict[str, dict[str, str]] = {
         "kind.deficiency_action_plan": "Brist – krav på åtgärdsplan",
         "kind.deficiency_removal": "Brist – uteslutning av part",
         "kind.new_party": "Ny part",
+        "justered": "Justerat digitalt {date} kl. {time} av {names}",
+        "justered_immediately": "Omedelbart justerat digitalt {date} kl. {time} av {names}",
+        "to_justera": "Justeras av {names}",
+        "role.justerare": "justerare",
+        "role.chair": "ordförande",
+        "and": "och",
+        "paragraphs": "Paragrafer",
+        "version": "Version",
+        "sha256": "SHA-256",
+        "clock": "{hour:02d}.{minute:02d}",
+        "extract": "PROTOKOLLSUTDRAG",
+        "extract_of": "Utdrag ur protokoll {meeting}, justerat",
     },
     "en": {
         "lang": "en-GB",
@@ -349,6 +405,18 @@ _LABELS: dict[str, dict[str, str]] = {
         "kind.deficiency_action_plan": "Deficiency – action plan required",
         "kind.deficiency_removal": "Deficiency – removal of a party",
         "kind.new_party": "New party",
+        "justered": "Approved digitally on {date} at {time} by {names}",
+        "justered_immediately": "Approved at once, digitally, on {date} at {time} by {names}",
+        "to_justera": "To be approved by {names}",
+        "role.justerare": "adjuster",
+        "role.chair": "chair",
+        "and": "and",
+        "paragraphs": "Paragraphs",
+        "version": "Version",
+        "sha256": "SHA-256",
+        "clock": "{hour:02d}:{minute:02d}",
+        "extract": "EXTRACT FROM THE MINUTES",
+        "extract_of": "Extract from the approved minutes {meeting}",
     },
 }
 
@@ -392,6 +460,46 @@ class View:
     signatures: tuple[tuple[str, str], ...]  # (role, name)
     hash_line: str | None
     amendment_line: str | None = field(default=None)
+    # The justering block: on a final version who approved it and when, the paragraphs, the
+    # version and the hash; on a draft, who is to approve it.
+    justering: tuple[str, ...] = ()
+    signature_lines: bool = False  # wet-signature lines beside the block (the file asks)
+
+
+def paragraph_range(first: int, last: int) -> str:
+    """ "§ 3" or "§§ 1–10"."""
+    return f"§ {first}" if first == last else f"§§ {first}–{last}"
+
+
+def _who(lab: Mapping[str, str], justerare: Sequence[str], chair: str) -> str:
+    named = [f"{name} ({lab['role.justerare']})" for name in justerare if name]
+    if chair:
+        named.append(f"{chair} ({lab['role.chair']})")
+    if len(named) <= 1:
+        return "".join(named)
+    return f"{', '.join(named[:-1])} {lab['and']} {named[-1]}"
+
+
+def justering_lines(p: Protokoll, lab: Mapping[str, str]) -> tuple[str, ...]:
+    """The justering block's lines (see `View.justering`)."""
+    stamp = p.justering
+    if p.status != "final":
+        who = _who(lab, p.justerare, p.chair)
+        return (lab["to_justera"].format(names=who),) if who else ()
+    if stamp is None:  # locked before the justering was stamped on the record
+        return (f"{lab['sha256']}: {p.locked_hash}",) if p.locked_hash else ()
+    day, _, clock = stamp.at.partition("T")
+    hour, _, minute = clock.partition(":")
+    when = lab["clock"].format(hour=int(hour or 0), minute=int(minute or 0))
+    key = "justered_immediately" if stamp.immediate else "justered"
+    lines = [
+        lab[key].format(date=day, time=when, names=_who(lab, stamp.justerare, stamp.chair)),
+        f"{lab['paragraphs']}: {paragraph_range(stamp.first, stamp.last)}",
+        f"{lab['version']}: {stamp.version}",
+    ]
+    if p.locked_hash:
+        lines.append(f"{lab['sha256']}: {p.locked_hash}")
+    return tuple(lines)
 
 
 def _people(rows: tuple[Attendance, ...]) -> tuple[tuple[str, str], ...]:
@@ -451,4 +559,8 @@ def document_view(p: Protokoll, language: str = "sv") -> View:
         if p.status == "final" and p.locked_hash
         else None,
         amendment_line=f"{lab['amendment_of']}: {p.amendment_of}" if p.amendment_of else None,
+        justering=justering_lines(p, lab),
+        signature_lines=p.status == "final"
+        and p.justering is not None
+        and p.justering.signature_lines,
     )

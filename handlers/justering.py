@@ -15,7 +15,6 @@ from telegram import Chat
 
 import handlers.panel_refresh as panel_refresh
 from delivery import outbox
-from delivery.parts import Document, Text
 from handlers.meetings import queue_unpin_kallelse
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_
@@ -52,20 +51,24 @@ def queue_protokoll(act: BodyAct, record: ProtokollRecord) -> None:
 def queue_final_protokoll(act: BodyAct, record: ProtokollRecord) -> None:
     """The locked minutes, queued in the locking transaction: the checksum, then the final PDF,
     rendered now and stored, so the bytes sent are the bytes archived
-    (`outbox.files_of(session, justering.final_key(id))`)."""
+    (`outbox.files_of(session, justering.final_key(id))`); then the final DOCX (its own row,
+    so the archive keeps the one PDF)."""
     assert record.id is not None
     p = service.model_of(record.content)
     lang = minutes_view.doc_language(act.partnership)
-    checksum, name, pdf = protokoll_outbox.final_parts(record, p, lang)
-    outbox.send(
-        act.session,
-        key=justering.final_key(record.id),
-        chat_id=act.chat.id,
-        thread_id=act.thread,
-        partnership_id=act.partnership.id,
-        parts=[Text(checksum), Document(name, data=pdf, mime_type=protokoll_outbox.PDF)],
-        now=act.now,
-    )
+    for key, parts in (
+        (justering.final_key(record.id), protokoll_outbox.final_parts(record, p, lang)),
+        (f"{justering.final_key(record.id)}:docx", protokoll_outbox.final_docx(record, p, lang)),
+    ):
+        outbox.send(
+            act.session,
+            key=key,
+            chat_id=act.chat.id,
+            thread_id=act.thread,
+            partnership_id=act.partnership.id,
+            parts=parts,
+            now=act.now,
+        )
 
 
 def _announce(act: BodyAct, record: ProtokollRecord, text: str) -> None:

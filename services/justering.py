@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -18,9 +19,10 @@ from governance import protokoll as doc
 from i18n import N_
 from services.errors import Refusal
 from services.minutes import Names, build_protokoll, content_of, model_of
+from services.partnerships import spec_of
 from services.roles import Role
 from storage import minutes as repo
-from storage.models import AuditEntry, Body, Justering, Meeting, ProtokollRecord
+from storage.models import AuditEntry, Body, Justering, Meeting, Partnership, ProtokollRecord
 
 __all__ = [
     "CHAIR",
@@ -241,6 +243,7 @@ def justera(
     if not approve or waiting:
         return Verdict(record, meeting, verdict, False, waiting)
     final = doc.lock(model_of(record.content), approved_hash=record.content_hash)
+    final = replace(final, justering=_stamp(session, body, record, final, now))
     record.content = content_of(final)
     record.status = "final"
     record.locked_at = now
@@ -248,6 +251,27 @@ def justera(
     session.flush()
     _audit(session, body, role, "protokoll.lock", now, protokoll_id=protokoll_id)
     return Verdict(record, meeting, verdict, True, ())
+
+
+def _stamp(
+    session: Session, body: Body, record: ProtokollRecord, p: doc.Protokoll, now: datetime
+) -> doc.JusteringStamp:
+    """The justering as printed on the locked version: the last approval's local time, the
+    names as the protokoll writes them, its paragraphs, its version; wet-signature lines when
+    the partnership file asks for them."""
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    spec = spec_of(partnership)
+    numbers = [item.number for item in p.items] or [0]
+    return doc.JusteringStamp(
+        at=now.astimezone(ZoneInfo(partnership.timezone)).strftime("%Y-%m-%dT%H:%M"),
+        chair=p.chair,
+        justerare=p.justerare,
+        version=record.version,
+        first=min(numbers),
+        last=max(numbers),
+        signature_lines=spec.body(body.kind).signature_lines,  # type: ignore[arg-type]
+    )
 
 
 def give_reason(

@@ -20,6 +20,7 @@ from services.justering import verify_record
 from storage.db import transaction
 from storage.models import AuditEntry, Justering, MinuteEntry, MinuteRevision, ProtokollRecord
 from tests.conftest import Harness
+from tests.pdfcheck import pages_text
 from tests.test_meetings_flow import (
     CHAIR,
     CITY,
@@ -131,9 +132,14 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     final = rows(h, ProtokollRecord)[-1]
     assert final.status == "final" and final.locked_at is not None
     assert any(final.content_hash in m.plain for m in sent if m.text)
-    final_pdf = next(m for m in sent if m.document_name)
+    final_pdf, final_docx = [m for m in sent if m.document_name]
     assert final_pdf.document_name == "protokoll-SG-2026-1.pdf"
     assert final_pdf.document_bytes and final_pdf.document_bytes.startswith(b"%PDF")
+    assert final_docx.document_name == "protokoll-SG-2026-1.docx"
+    assert "SG 2026:1" in final_pdf.plain and "Word" in final_docx.plain
+    printed = "".join(pages_text(final_pdf.document_bytes))
+    assert "Justerat digitalt 2026-12-" in printed and "(justerare) och" in printed
+    assert f"SHA-256: {final.content_hash}" in printed and "Version: 2" in printed
     assert panel2.reply_markup is None or not panel2.button_data()  # buttons gone
     # The hash is what both approved, and anyone can recompute it from the stored content.
     approvals = [j for j in rows(h, Justering) if j.protokoll_id == final.id]
@@ -144,7 +150,7 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     assert all(j.content_hash == final.content_hash for j in approvals)
     content = dict(final.content)
     assert content["status"] == "final" and content["locked_hash"] == final.content_hash
-    hashed = {k: v for k, v in content.items() if k not in ("status", "locked_hash")}
+    hashed = {k: v for k, v in content.items() if k not in ("status", "locked_hash", "justering")}
     canonical = json.dumps(hashed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert hashlib.sha256(canonical.encode()).hexdigest() == final.content_hash
     assert doc.verify(doc.from_canonical_json(json.dumps(content))) and verify_record(final)

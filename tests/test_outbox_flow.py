@@ -180,7 +180,10 @@ async def test_protokoll_files_and_buttons_arrive_once_through_429_5xx_and_a_tim
     await press(h, CHAIR, SG_CHAT, buttons[0].message_id, f"js:{record_id}:a")
     await press(h, STADSMISSION, SG_CHAT, buttons[0].message_id, f"js:{record_id}:a")
     final = [m for m in in_group(h, before) if m.document_name and "utkast" not in m.document_name]
-    assert [m.document_name for m in final] == ["protokoll-SG-2026-1.pdf"]
+    assert [m.document_name for m in final] == [
+        "protokoll-SG-2026-1.pdf",
+        "protokoll-SG-2026-1.docx",
+    ]
     with transaction(h.services.session_factory) as session:
         from delivery import outbox
 

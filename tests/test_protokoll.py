@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
@@ -18,6 +19,7 @@ from governance.protokoll import (
     Attendance,
     DecisionKind,
     DecisionLine,
+    JusteringStamp,
     Paragraph,
     Protokoll,
     canonical_json,
@@ -30,6 +32,7 @@ from governance.protokoll import (
     verify,
 )
 from governance.textsplit import utf16_len, visible_len, visible_text
+from tests.pdfcheck import fonts, xmp
 from views.protokoll import to_docx, to_pdf, to_telegram_html
 from views.protokoll_pdf import pdf_safe
 
@@ -361,7 +364,7 @@ def test_pdf_is_a_pdf_with_swedish_text_and_page_numbers() -> None:
     for needed in ("PROTOKOLL", "Styrgruppen", "Sammanträdesdatum", "2026-03-12", "Plats",
                    "Närvarande", "Frånvarande", "§ 1 Mötets öppnande", "Beslut SG 2026:6",
                    "Åtgärdslista", "Ansvarig", "Klart senast", "Uppgift", "Justering",
-                   "Ordförande", "Justerare", "Björn Åkesson", "Stefan Ionescu",
+                   "Ordförande", "Justerare", "Björn Åkesson", "Ștefan Ionescu",
                    "Öppettider <bilaga 2> & nattplatser"):  # fmt: skip
         assert needed in text, needed
     for number, page in enumerate(pages, start=1):
@@ -390,13 +393,69 @@ def test_pdf_is_deterministic() -> None:
     assert to_pdf(make()) == to_pdf(make())
 
 
-def test_pdf_safe_keeps_swedish_and_transliterates_the_rest() -> None:
-    assert pdf_safe("åäö ÅÄÖ é ü – “citat” … € §") == "åäö ÅÄÖ é ü – “citat” … € §"
-    assert pdf_safe("Ștefan Țară Łukasz") == "Stefan Tara Lukasz"
-    assert pdf_safe("Лиляна Петрова") == "Lilyana Petrova"
+def test_pdf_safe_keeps_every_name_and_drops_what_the_font_lacks() -> None:
+    for exact in ("åäö ÅÄÖ é ü – “citat” … € §", "Ștefan Țară Łukasz", "Łódź", "Nguyễn",
+                  "Ålund", "Лиляна Петрова", "Ştefan Łukasiewicz-Nguyễn"):  # fmt: skip
+        assert pdf_safe(exact) == exact
     assert pdf_safe("bra 👍🏽 jobbat") == "bra  jobbat"
     assert pdf_safe("漢") == "?"
-    pdf_safe("x" + "".join(map(chr, range(0x250, 0x3000)))).encode("cp1252")  # never raises
+    every = "x" + "".join(map(chr, range(0x250, 0x3000)))
+    to_pdf(make(items=(Paragraph(1, "Tecken", (every,)),)))  # never raises
+
+
+def test_pdf_prints_exact_names_in_embedded_fonts_as_pdf_a_2u() -> None:
+    names = "Ştefan Łukasiewicz-Nguyễn, Łódź, Ålund"
+    data = to_pdf(make(place=names))
+    assert names in "".join(pdf_pages(data))
+    used = fonts(data)
+    assert used and all(embedded for _name, embedded in used), used
+    assert all("DejaVuSans" in name for name, _ in used)
+    meta = xmp(data)
+    assert "<pdfaid:part>2</pdfaid:part>" in meta
+    assert "<pdfaid:conformance>U</pdfaid:conformance>" in meta
+    assert "<dc:identifier>SOF 2025/144</dc:identifier>" in meta
+    assert "<rdf:li>sv-SE</rdf:li>" in meta and "SG 2026:3" in meta
+    assert "PROTOKOLL Styrgruppen SG 2026:3" in meta
+    assert b"/Lang (sv-SE)" in data or b"/Lang <" in data
+
+
+def stamped(p: Protokoll, **changes: object) -> Protokoll:
+    stamp = JusteringStamp(
+        at="2026-03-20T10:05", chair=p.chair, justerare=p.justerare, version=2, first=1, last=3
+    )
+    return replace(lock(p), justering=replace(stamp, **changes))  # type: ignore[arg-type]
+
+
+def test_final_pdf_carries_the_justering_block() -> None:
+    final = stamped(make())
+    text = "".join(pdf_pages(to_pdf(final)))
+    assert (
+        "Justerat digitalt 2026-03-20 kl. 10.05 av Ștefan Ionescu (justerare) "
+        "och Anna Lindqvist (ordförande)"
+    ) in text
+    assert "Paragrafer: §§ 1–3" in text and "Version: 2" in text
+    assert final.locked_hash is not None and final.locked_hash in text
+    assert "Underskrift" not in text and "Utkast" not in text
+    # The stamp is not part of the hashed content: the approved hash still verifies.
+    assert verify(final) and verify(from_canonical_json(canonical_json(final)))
+    assert from_canonical_json(canonical_json(final)) == final
+
+
+def test_wet_signature_lines_stand_beside_the_block_when_the_file_asks() -> None:
+    final = stamped(make(), signature_lines=True)
+    document = pdfium.PdfDocument(to_pdf(final))
+    last = document[len(document) - 1]
+    text = last.get_textpage().get_text_range()
+    assert "Justerat digitalt" in text and "Sekreterare" in text
+    view = document_view(final)
+    assert view.signature_lines and not document_view(stamped(make())).signature_lines
+
+
+def test_draft_names_who_is_to_approve_and_says_utkast_once_a_page() -> None:
+    pages = pdf_pages(to_pdf(make()))
+    assert "Justeras av Ștefan Ionescu (justerare) och Anna Lindqvist (ordförande)" in pages[-1]
+    for page in pages:
+        assert page.count("Utkast – ej justerat") == 1
 
 
 def ink(image: object) -> tuple[int, int]:
@@ -465,15 +524,14 @@ def test_docx_has_headings_text_and_action_table() -> None:
     ]
     meta = next(t for t in tables if t[0] == ["Dnr", "SOF 2025/144"])
     assert ["Sammanträdesdatum", "2026-03-12"] in meta and ["Plats", make().place] in meta
-    signatures = "\n".join(c for t in tables[-1:] for row in t for c in row)
-    assert (
-        "Ordförande" in signatures and "Justerare" in signatures and "Anna Lindqvist" in signatures
-    )
+    block = "\n".join(c for t in tables[-1:] for row in t for c in row)
+    assert "Justeras av Ștefan Ionescu (justerare) och Anna Lindqvist (ordförande)" in block
 
 
 def test_docx_draft_header_and_final_hash_footer() -> None:
     draft = open_docx(to_docx(make())).sections[0]
-    assert "UTKAST" in draft.header.paragraphs[0].text
+    assert draft.header.paragraphs[0].text.count("Utkast – ej justerat") == 1
+    assert "UTKAST" not in draft.header.paragraphs[0].text
     assert draft.footer.paragraphs[0].text.startswith("Sida ")
     final_p = lock(make())
     final = open_docx(to_docx(final_p)).sections[0]
@@ -482,6 +540,21 @@ def test_docx_draft_header_and_final_hash_footer() -> None:
         final_p.locked_hash in x.text for x in final.footer.paragraphs if final_p.locked_hash
     )
     assert "NUMPAGES" in final.footer._element.xml
+
+
+def test_docx_is_swedish_throughout_and_carries_the_justering_block() -> None:
+    data = to_docx(stamped(make(), signature_lines=True))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        styles = z.read("word/styles.xml").decode()
+        body = z.read("word/document.xml").decode()
+    langs = set(re.findall(r'<w:lang w:val="([^"]+)"', styles + body))
+    assert langs == {"sv-SE"}, langs
+    assert body.count("<w:r>") == body.count('<w:lang w:val="sv-SE"/>')
+    document = open_docx(data)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "Justerat digitalt 2026-03-20 kl. 10.05 av Ștefan Ionescu (justerare)" in cells
+    assert "Paragrafer: §§ 1–3" in cells and "Sekreterare" in cells
+    assert document.core_properties.language == "sv-SE"
 
 
 def test_one_source_all_renderers_show_every_section_and_decision() -> None:

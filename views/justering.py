@@ -26,6 +26,30 @@ def file_stem(record: ProtokollRecord, p: doc.Protokoll) -> str:
     return stem.encode("ascii", "replace").decode().replace("?", "x")
 
 
+def docx_name(record: ProtokollRecord, p: doc.Protokoll) -> str:
+    return f"{file_stem(record, p)}.docx"
+
+
+def pdf_name(record: ProtokollRecord, p: doc.Protokoll) -> str:
+    return f"{file_stem(record, p)}.pdf"
+
+
+def caption(record: ProtokollRecord, p: doc.Protokoll, word: bool) -> str:
+    """The caption naming a protokoll file: which minutes, draft or approved, which format."""
+    label = esc(p.meeting_number)
+    if record.status != "final":
+        text = (
+            _("Minutes {label}, draft version {version} (Word)")
+            if word
+            else _("Minutes {label}, draft version {version} (PDF)")
+        )
+    elif word:
+        text = _("Minutes {label}, approved, version {version} (Word)")
+    else:
+        text = _("Minutes {label}, approved, version {version} (PDF/A, for the records)")
+    return text.format(label=label, version=record.version)
+
+
 def justering_keyboard(record: ProtokollRecord) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -1,7 +1,9 @@
 """Word (DOCX) layout of a protokoll (python-docx, A4, Swedish municipal form).
 
-The text is kept exactly (Word picks fonts for any script). A draft says so in the page header;
-page numbers are Word fields (PAGE, NUMPAGES), so they are right after any edit in Word too.
+The text is kept exactly (Word picks fonts for any script). A draft says so once, in the page
+header; page numbers are Word fields (PAGE, NUMPAGES), so they are right after any edit in Word
+too. The document's language (sv-SE for Swedish minutes) is set on the default run properties,
+on every style and on every run, so Word proofs it as Swedish rather than underlining each word.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -69,6 +72,60 @@ def _pairs(document: DocxDocument, rows: tuple[tuple[str, str], ...], label_widt
         cells[1].paragraphs[0].add_run(value)
 
 
+def _set_language(document: DocxDocument, tag: str) -> None:
+    """`w:lang` = `tag` on the defaults, every style and every run (body, headers, footers)."""
+
+    def mark(properties: BaseOxmlElement) -> None:
+        lang = properties.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            properties.append(lang)
+        lang.set(qn("w:val"), tag)
+
+    styles = document.styles.element
+    for properties in styles.iter(qn("w:rPr")):
+        mark(properties)
+    for style in styles.iter(qn("w:style")):
+        if style.find(qn("w:rPr")) is None:
+            style.append(OxmlElement("w:rPr"))
+            mark(style.find(qn("w:rPr")))
+    parts = [document.element.body]
+    for section in document.sections:
+        parts += [section.header._element, section.footer._element]
+    for part in parts:
+        for run in part.iter(qn("w:r")):
+            mark(run.get_or_add_rPr())
+
+
+def _justering(document: DocxDocument, view: View) -> None:
+    """The justering block as in the PDF, with wet-signature lines beside it when asked for."""
+    lab = view.labels
+    if not view.justering and not view.signature_lines:
+        return
+    document.add_heading(lab["justering"], level=2)
+    wet = view.signatures if view.signature_lines else ()
+    table = document.add_table(rows=1, cols=2 if wet else 1)
+    if view.hash_line:
+        table.style = "Table Grid"
+    block = table.rows[0].cells[0]
+    final = view.hash_line is not None
+    for index, line in enumerate(view.justering):
+        paragraph = block.paragraphs[0] if index == 0 else block.add_paragraph()
+        run = paragraph.add_run(line)
+        if index == 0:
+            run.bold, run.italic = final, not final
+        elif line.startswith(f"{lab['sha256']}:"):
+            run.font.size = Pt(7.5)
+    if wet:
+        lines = table.rows[0].cells[1]
+        for index, (role, name) in enumerate(wet):
+            first = lines.paragraphs[0] if index == 0 else lines.add_paragraph()
+            first.add_run("\n" + "_" * 30)
+            lines.add_paragraph().add_run(role).font.size = Pt(8)
+            lines.add_paragraph(name)
+        block.width, lines.width = Mm(95), Mm(65)
+
+
 def render_docx(view: View, meeting_date: date) -> bytes:
     """The DOCX bytes of `view`."""
     lab = view.labels
@@ -93,7 +150,7 @@ def render_docx(view: View, meeting_date: date) -> bytes:
     header = section.header.paragraphs[0]
     header.add_run(f"{view.body} – {view.title}").font.size = Pt(8)
     if view.draft:
-        mark = header.add_run(f"\t\t{lab['draft']} – {lab['draft_note']}")
+        mark = header.add_run(f"\t\t{lab['draft_note']}")
         mark.bold = True
         mark.font.size = Pt(10)
         mark.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
@@ -106,11 +163,6 @@ def render_docx(view: View, meeting_date: date) -> bytes:
         line.add_run(view.hash_line).font.size = Pt(7)
 
     document.add_heading(view.title, level=0)
-    if view.draft:
-        note = document.add_paragraph()
-        run = note.add_run(lab["draft"])
-        run.bold = True
-        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
     document.add_heading(view.body, level=1)
     document.add_paragraph(view.partnership)
     if view.amendment_line:
@@ -148,14 +200,8 @@ def render_docx(view: View, meeting_date: date) -> bytes:
             for cell, width in zip(row.cells, (40, 24, 76, 20), strict=True):
                 cell.width = Mm(width)
 
-    document.add_heading(lab["justering"], level=2)
-    signatures = document.add_table(rows=0, cols=2)
-    for start in range(0, len(view.signatures), 2):
-        cells = signatures.add_row().cells
-        for cell, (role, name) in zip(cells, view.signatures[start : start + 2], strict=False):
-            cell.paragraphs[0].add_run("\n\n" + "_" * 34)
-            cell.add_paragraph().add_run(role).font.size = Pt(8)
-            cell.add_paragraph(name)
+    _justering(document, view)
+    _set_language(document, lab["lang"])
 
     buffer = io.BytesIO()
     document.save(buffer)

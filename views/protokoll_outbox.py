@@ -31,11 +31,13 @@ def draft_payload(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> dict[
     justering buttons."""
     with language(lang):
         text, markup = view.draft_for_justering(record, p)
+        captions = {"pdf": view.caption(record, p, False), "docx": view.caption(record, p, True)}
     return {
         "content": record.content,
         "lang": lang,
         "stem": view.file_stem(record, p),
         "docx": record.status != "final",
+        "captions": captions,
         "buttons": {"html": text, "keyboard": markup.to_dict()},
     }
 
@@ -49,20 +51,36 @@ def render_draft(payload: dict[str, Any], _language: str, _late: bool) -> list[P
     parts: list[Part | str] = [
         Text(chunk) for chunk in protokoll_view.to_telegram_html(p, lang, MESSAGE_LIMIT - 200)
     ]
-    parts.append(Document(f"{stem}.pdf", data=protokoll_view.to_pdf(p, lang), mime_type=PDF))
+    captions = payload.get("captions") or {}
+    pdf = protokoll_view.to_pdf(p, lang)
+    parts.append(Document(f"{stem}.pdf", data=pdf, caption=captions.get("pdf"), mime_type=PDF))
     if payload.get("docx"):
-        parts.append(Document(f"{stem}.docx", data=protokoll_view.to_docx(p, lang), mime_type=DOCX))
+        word = protokoll_view.to_docx(p, lang)
+        parts.append(
+            Document(f"{stem}.docx", data=word, caption=captions.get("docx"), mime_type=DOCX)
+        )
     buttons = payload.get("buttons")
     if buttons:
         parts.append(Text(str(buttons["html"]), keyboard=keyboard(buttons["keyboard"])))
     return parts
 
 
-def final_parts(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> tuple[str, str, bytes]:
-    """The locked minutes: the checksum line, the PDF's file name and its bytes (rendered once,
-    stored, sent and archived as the same bytes)."""
-    return (
-        view.final_checksum(record),
-        f"{view.file_stem(record, p)}.pdf",
-        protokoll_view.to_pdf(p, lang),
-    )
+def final_parts(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> list[Part | str]:
+    """The locked minutes: the checksum line and the PDF/A (rendered once, stored, sent and
+    archived as the same bytes), each file with a caption naming it."""
+    with language(lang):
+        checksum = view.final_checksum(record)
+        caption = view.caption(record, p, False)
+    pdf = protokoll_view.to_pdf(p, lang)
+    return [
+        Text(checksum),
+        Document(view.pdf_name(record, p), data=pdf, caption=caption, mime_type=PDF),
+    ]
+
+
+def final_docx(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> list[Part | str]:
+    """The locked minutes as Word, sent after the PDF (not archived: the PDF is the record)."""
+    with language(lang):
+        caption = view.caption(record, p, True)
+    data = protokoll_view.to_docx(p, lang)
+    return [Document(view.docx_name(record, p), data=data, caption=caption, mime_type=DOCX)]

@@ -1,82 +1,68 @@
-"""PDF layout of a protokoll (fpdf2, A4, Swedish municipal form).
+"""PDF layout of a protokoll (fpdf2, A4, Swedish municipal form), archivable as PDF/A-2u.
 
-Fonts: no TrueType font ships in any installed package, so the PDF uses the built-in Helvetica
-with the Windows-1252 encoding (covers Swedish å ä ö and the rest of Western Europe, plus – — “ ”
-… €). Text outside it is transliterated by `pdf_safe`: letters lose their diacritics (ș → s,
-ă → a, ł → l), Cyrillic and Greek letters are romanised, emoji and other symbols are dropped,
-anything else becomes "?". The DOCX keeps the exact text; the canonical JSON is the record.
+Fonts: DejaVu Sans from matplotlib's wheel (`views.fonts`), embedded (subset), so every name is
+printed exactly as written (Ştefan, Łódź, Nguyễn, Ålund, Cyrillic and Greek too) and the text
+extracts as Unicode. What the font has no glyph for is handled by `pdf_safe`: a letter falls back
+to its base letter when that exists (rare scripts), emoji and other symbols are dropped, anything
+else becomes "?". The canonical JSON stays the record; the DOCX keeps the exact text.
+
+Archive format: every PDF is written with fpdf2's `DocumentCompliance.PDFA_2U` (embedded fonts,
+sRGB output intent, no Info dictionary) and XMP metadata of our own (title, the diarienummer as
+dc:identifier, the meeting, language sv-SE, PDF/A-2u identification) with fixed dates, so the
+same protokoll gives the same bytes.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date, datetime, time
+from functools import cache
+from html import escape as _xml
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import Align, TableBordersLayout, XPos, YPos
+from fpdf.enums import Align, DocumentCompliance, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 from governance.protokoll import View
+from views.fonts import FAMILY, font_files
 
-__all__ = ["pdf_safe", "render_pdf"]
+__all__ = ["COMPLIANCE", "pdf_safe", "render_pdf"]
 
-_ENCODING = "cp1252"
-_FONT = "helvetica"
+COMPLIANCE = DocumentCompliance.PDFA_2U
+_FONT = FAMILY
 _LINE = 5.0  # mm per line of body text
-_SPECIAL = {
-    "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ı": "i", "ŀ": "l", "Ŀ": "L",
-    "ŉ": "'n", "ĸ": "k", "ſ": "s", "ŧ": "t", "Ŧ": "T", "ə": "e", "Ə": "E",
-    "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2032": "'", "\u2033": '"',
-    "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u2028": "\n", "\u2029": "\n",
-}  # fmt: skip
-_CYRILLIC = dict(
-    zip(
-        "абвгдежзийклмнопрстуфхцчшщъьюяыэёєіїґ",
-        "a b v g d e zh z i y k l m n o p r s t u f h ts ch sh sht a y yu ya y e yo ye i yi g".split(),
-        strict=True,
-    )
-)
-_GREEK = dict(
-    zip(
-        "αβγδεζηθικλμνξοπρσςτυφχψω",
-        "a v g d e z i th i k l m n x o p r s s t y f ch ps o".split(),
-        strict=True,
-    )
-)
+_SPACES = {"\u2028": "\n", "\u2029": "\n"}
 
 
-def _encodable(ch: str) -> bool:
-    try:
-        ch.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _romanise(ch: str) -> str | None:
-    lower = ch.lower()
-    table = _CYRILLIC if lower in _CYRILLIC else _GREEK if lower in _GREEK else None
-    if table is None:
-        return None
-    latin = table[lower]
-    return latin.capitalize() if ch != lower else latin
+@cache
+def _glyphs() -> frozenset[int]:
+    """The code points every face of the font has (the intersection, so bold text is safe)."""
+    covered: frozenset[int] | None = None
+    for path in font_files().values():
+        font = TTFont(str(path), lazy=True)
+        try:
+            points = frozenset(font.getBestCmap())
+        finally:
+            font.close()
+        covered = points if covered is None else covered & points
+    return covered or frozenset()
 
 
 def pdf_safe(text: str) -> str:
-    """`text` restricted to what the core font can show (see module doc)."""
+    """`text` restricted to what the embedded font can show (see module doc)."""
+    glyphs = _glyphs()
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", text):
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in "\n\t" or (_encodable(ch) and unicodedata.category(ch)[0] != "C"):
+        if ch in _SPACES:
+            out.append(_SPACES[ch])
+        elif ch in "\n\t" or (ord(ch) in glyphs and unicodedata.category(ch)[0] != "C"):
             out.append(ch)
-        elif (latin := _romanise(ch)) is not None:
-            out.append(latin)
         else:
             base = "".join(
                 c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
             )
-            if base and all(_encodable(c) for c in base) and base.isprintable():
+            if base and base != ch and all(ord(c) in glyphs for c in base) and base.isprintable():
                 out.append(base)
             elif unicodedata.category(ch) in ("So", "Sk", "Cf", "Cs", "Cc", "Mn", "Me", "Co"):
                 continue  # emoji, joiners, variation selectors, stray marks
@@ -85,11 +71,50 @@ def pdf_safe(text: str) -> str:
     return "".join(out)
 
 
+def _xmp(view: View, meeting_date: date, stamp: datetime) -> str:
+    """XMP metadata: PDF/A-2u identification, title, identifier (Dnr), subject, language."""
+    lab = view.labels
+    meta = dict(view.meta)
+    dnr = meta.get(lab["diarienummer"], "")
+    meeting = meta.get(lab["meeting_number"], "")
+    title = f"{view.title} {view.body} {meeting or meeting_date.isoformat()}"
+    keywords = [k for k in (dnr, meeting, view.body, view.partnership) if k]
+    when = stamp.isoformat(timespec="seconds")
+    bag = "".join(f"<rdf:li>{_xml(k)}</rdf:li>" for k in keywords)
+    return f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+    <rdf:Description rdf:about=""
+        xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+        xmlns:dc="http://purl.org/dc/elements/1.1/"
+        xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+        xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+      <pdfaid:part>{COMPLIANCE.part}</pdfaid:part>
+      <pdfaid:conformance>{COMPLIANCE.conformance}</pdfaid:conformance>
+      <dc:format>application/pdf</dc:format>
+      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(title)}</rdf:li></rdf:Alt></dc:title>
+      <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{_xml(view.partnership)}</rdf:li></rdf:Alt></dc:description>
+      <dc:identifier>{_xml(dnr)}</dc:identifier>
+      <dc:subject><rdf:Bag>{bag}</rdf:Bag></dc:subject>
+      <dc:language><rdf:Bag><rdf:li>{_xml(lab["lang"])}</rdf:li></rdf:Bag></dc:language>
+      <xmp:CreateDate>{when}</xmp:CreateDate>
+      <xmp:ModifyDate>{when}</xmp:ModifyDate>
+      <xmp:MetadataDate>{when}</xmp:MetadataDate>
+      <xmp:CreatorTool>IOP-boten</xmp:CreatorTool>
+      <pdf:Producer>fpdf2</pdf:Producer>
+      <pdf:Keywords>{_xml(", ".join(keywords))}</pdf:Keywords>
+    </rdf:Description>
+  </rdf:RDF>
+</x:xmpmeta>"""
+
+
 class _Document(FPDF):
     def __init__(self, view: View) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
+        super().__init__(
+            orientation="portrait", unit="mm", format="A4", enforce_compliance=COMPLIANCE
+        )
         self.view = view
-        self.core_fonts_encoding = _ENCODING
+        for style, path in font_files().items():
+            self.add_font(_FONT, style, str(path))
         self.set_margins(left=25, top=18, right=20)
         self.set_auto_page_break(auto=True, margin=22)
 
@@ -184,10 +209,12 @@ def render_pdf(view: View, meeting_date: date) -> bytes:
     """The PDF bytes of `view`; the creation date is the meeting date, so output is stable."""
     lab = view.labels
     pdf = _Document(view)
+    stamp = datetime.combine(meeting_date, time(), tzinfo=UTC)
     pdf.set_lang(lab["lang"])
-    pdf.set_title(pdf_safe(f"{view.title} {view.body} {meeting_date.isoformat()}"))
-    pdf.set_subject(pdf_safe(view.partnership))
-    pdf.set_creation_date(datetime.combine(meeting_date, time(), tzinfo=UTC))
+    pdf.set_title(f"{view.title} {view.body} {meeting_date.isoformat()}")
+    pdf.set_subject(view.partnership)
+    pdf.set_creation_date(stamp)
+    pdf.set_xmp_metadata(_xmp(view, meeting_date, stamp))
     pdf.add_page()
 
     pdf.set_font(_FONT, "B", 20)
@@ -238,31 +265,65 @@ def render_pdf(view: View, meeting_date: date) -> bytes:
             for action in view.actions:
                 table.row([pdf_safe(cell) for cell in action])
 
-    _signatures(pdf, view)
+    _justering(pdf, view)
     return bytes(pdf.output())
 
 
-def _signatures(pdf: _Document, view: View) -> None:
+def _justering(pdf: _Document, view: View) -> None:
+    """The justering block (who approved, when, which §§, version, SHA-256; on a draft who is to
+    approve), with wet-signature lines beside it when the file asks for them."""
     lab = view.labels
-    rows = [view.signatures[i : i + 2] for i in range(0, len(view.signatures), 2)]
-    block = 14 + 22 * len(rows)
-    if pdf.will_page_break(min(block, 80)):
+    lines = view.justering
+    wet = view.signatures if view.signature_lines else ()
+    if not lines and not wet:
+        return
+    needed = max(10 + 6 * len(lines) + (6 if lines and view.hash_line else 0), 20 * len(wet))
+    if pdf.will_page_break(min(needed + 14, 120)):
         pdf.add_page()
     pdf.ln(4)
     pdf.heading(lab["justering"])
-    column = pdf.epw / 2
-    for row in rows:
-        if pdf.will_page_break(22):
-            pdf.add_page()
-        pdf.ln(12)
-        y = pdf.get_y()
-        for index, (role, name) in enumerate(row):
-            x = pdf.l_margin + index * column
-            pdf.set_draw_color(0, 0, 0)
-            pdf.line(x, y, x + column - 10, y)
+    pdf.ln(1.5)
+    top = pdf.get_y()
+    width = pdf.epw * (0.6 if wet else 1.0)
+    final = view.hash_line is not None
+    inner = width - (4 if final else 0)
+    for index, line in enumerate(lines):
+        height = _LINE
+        if index == 0:
+            pdf.set_font(_FONT, "B" if final else "I", 10)
+        elif line.startswith(f"{lab['sha256']}:"):
+            pdf.set_font(_FONT, "", 7)
+            height = 3.6
+            label, _, digest = line.partition(": ")
+            if pdf.get_string_width(line) > inner:  # two halves rather than a ragged break
+                half = len(digest) // 2
+                line = f"{label}:\n{digest[:half]}\n{digest[half:]}"
+            pdf.ln(0.5)
+        else:
+            pdf.set_font(_FONT, "", 9.5)
+        pdf.set_x(pdf.l_margin + (2 if final else 0))
+        pdf.multi_cell(
+            inner, height, pdf_safe(line), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        if index == 0:
+            pdf.ln(1)
+    bottom = pdf.get_y() + 1
+    if final and lines:
+        pdf.set_draw_color(120, 120, 120)
+        pdf.rect(pdf.l_margin, top - 1.5, width, bottom - top + 2)
+        pdf.set_draw_color(0, 0, 0)
+    if wet:
+        x = pdf.l_margin + width + 8
+        column = pdf.epw - width - 8
+        y = top
+        for role, name in wet:
+            y += 12
+            pdf.line(x, y, x + column, y)
             pdf.set_xy(x, y + 1)
             pdf.set_font(_FONT, "", 8)
-            pdf.cell(column - 10, 4, pdf_safe(role), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.cell(column, 4, pdf_safe(role), new_x=XPos.LEFT, new_y=YPos.NEXT)
             pdf.set_font(_FONT, "", 10)
-            pdf.multi_cell(column - 10, _LINE, pdf_safe(name), new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_xy(pdf.l_margin, y + 10)
+            pdf.multi_cell(column, _LINE, pdf_safe(name), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            y = pdf.get_y()
+        bottom = max(bottom, y)
+    pdf.set_xy(pdf.l_margin, bottom + 2)
