@@ -529,6 +529,18 @@ class Reminders(_Model):
         return self.lead_days_by_kind.get(kind, self.lead_days)
 
 
+class CalendarInvitations(_Model):
+    """How meeting invitations (.ics) are sent. Without an organizer they are published
+    (METHOD:PUBLISH, a file people import; a cancellation is the same event with
+    STATUS:CANCELLED); with one they are iTIP requests from that address (METHOD:REQUEST, and
+    METHOD:CANCEL for a cancelled meeting), which RFC 5546 allows only with an ORGANIZER."""
+
+    organizer_email: (
+        Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+    ) = None
+    organizer_name: Text | None = None
+
+
 # --- data protection ----------------------------------------------------------------------
 
 
@@ -574,6 +586,7 @@ class PartnershipSpec(_Model):
     financial_report: FinancialReport | None = None
     reminders: Reminders = Reminders()
     privacy: Privacy = Privacy()
+    calendar: CalendarInvitations = CalendarInvitations()
 
     @property
     def tz(self) -> ZoneInfo:

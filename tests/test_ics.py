@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from views.ics import meeting_ics
+from views.ics import Organizer, meeting_ics, validated
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -36,9 +36,9 @@ def make(**kw: object) -> bytes:
     return meeting_ics(**args)  # type: ignore[arg-type]
 
 
-def test_request_has_uid_sequence_local_times_and_the_zone() -> None:
+def test_published_file_has_uid_sequence_local_times_and_the_zone() -> None:
     cal, event = parse(make())
-    assert str(cal["METHOD"]) == "REQUEST"
+    assert str(cal["METHOD"]) == "PUBLISH" and "ORGANIZER" not in event  # type: ignore[operator]
     assert str(event["UID"]) == "abc-123@iop-bot"  # type: ignore[index]
     assert int(event["SEQUENCE"]) == 0  # type: ignore[index]
     start = event.decoded("DTSTART")  # type: ignore[attr-defined]
@@ -64,8 +64,23 @@ def test_summer_meeting_keeps_its_wall_time() -> None:
     assert event.decoded("DTSTART").utcoffset().total_seconds() == 7200  # type: ignore[attr-defined]
 
 
-def test_cancel_is_a_cancel_with_the_same_uid() -> None:
-    cal, event = parse(make(method="CANCEL", sequence=3))
+def test_published_cancellation_keeps_uid_and_raises_sequence() -> None:
+    cal, event = parse(make(cancelled=True, sequence=3))
+    assert str(cal["METHOD"]) == "PUBLISH"
+    assert str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
+    assert int(event["SEQUENCE"]) == 3  # type: ignore[index]
+    assert str(event["UID"]) == "abc-123@iop-bot"  # type: ignore[index]
+
+
+def test_request_and_cancel_need_and_carry_the_organizer() -> None:
+    with pytest.raises(ValueError, match="ORGANIZER"):
+        make(method="REQUEST")
+    organizer = Organizer("registrator@example.se", "Registrator Ålund")
+    cal, event = parse(make(method="REQUEST", organizer=organizer))
+    assert str(cal["METHOD"]) == "REQUEST" and str(event["STATUS"]) == "CONFIRMED"  # type: ignore[index]
+    assert str(event["ORGANIZER"]) == "mailto:registrator@example.se"  # type: ignore[index]
+    assert event["ORGANIZER"].params["CN"] == "Registrator Ålund"  # type: ignore[index]
+    cal, event = parse(make(method="CANCEL", sequence=3, organizer=organizer))
     assert str(cal["METHOD"]) == "CANCEL"
     assert str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
     assert int(event["SEQUENCE"]) == 3  # type: ignore[index]
@@ -84,4 +99,13 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError):
         make(end=datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
     with pytest.raises(ValueError):
-        make(method="PUBLISH")
+        make(method="REPLY")
+
+
+def test_validated_refuses_what_does_not_round_trip() -> None:
+    data = make(sequence=2)
+    assert validated(data, method="PUBLISH", uid="abc-123@iop-bot", sequence=2) == data
+    with pytest.raises(ValueError, match="UID/SEQUENCE"):
+        validated(data, method="PUBLISH", uid="abc-123@iop-bot", sequence=3)
+    with pytest.raises(ValueError, match="METHOD"):
+        validated(data, method="REQUEST", uid="abc-123@iop-bot", sequence=2)

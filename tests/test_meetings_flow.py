@@ -245,7 +245,7 @@ async def test_call_items_reorder_drop_publish_and_rsvp(harness: Harness) -> Non
     assert "1. " + sv("Opening of the meeting") in text
     invitation = next(m for m in sent if m.document_name)
     cal, event = ics_of(invitation)
-    assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0  # type: ignore[index]
+    assert str(cal["METHOD"]) == "PUBLISH" and int(event["SEQUENCE"]) == 0  # type: ignore[index]
     assert str(event["UID"]) == meeting.uid  # type: ignore[index]
     assert "Budget 2027" in str(event["DESCRIPTION"])  # type: ignore[index]
     meeting = meetings(h)[0]
@@ -329,7 +329,7 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
     assert "fredag 11 december 2026 kl. 10.00" in notice.plain and "Ny plats" in notice.plain
     cal, event = ics_of(next(m for m in replies if m.document_name))
     assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 1  # type: ignore[index]
-    assert str(cal["METHOD"]) == "REQUEST"
+    assert str(cal["METHOD"]) == "PUBLISH"
     assert event.decoded("DTSTART") == datetime(2026, 12, 11, 10, 0, tzinfo=STOCKHOLM)  # type: ignore[attr-defined]
     assert str(event["LOCATION"]) == "Ny plats"  # type: ignore[index]
     # The kallelse was edited in place: new time, answers asked again.
@@ -350,7 +350,7 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
     assert meetings(h)[0].starts_at == datetime(2026, 12, 2, 10, 0, tzinfo=STOCKHOLM)
     assert meetings(h)[0].sequence == 3
 
-    # Cancel: a question with a button, then the notice and a CANCEL invitation.
+    # Cancel: a question with a button, then the notice and the event published as cancelled.
     question = (await say(h, CHAIR, SG_CHAT, "/stall_in"))[-1]
     (data,) = question.button_data()
     answer = await press(h, STADSMISSION, SG_CHAT, question.message_id, data)
@@ -363,7 +363,7 @@ async def test_reschedule_raises_sequence_and_cancel_withdraws(harness: Harness)
         head("<b>The meeting has been cancelled</b>: {title}, {when}") in m.plain for m in sent
     )
     cal, event = ics_of(next(m for m in sent if m.document_name))
-    assert str(cal["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
+    assert str(cal["METHOD"]) == "PUBLISH" and str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
     assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 4  # type: ignore[index]
     assert meetings(h)[0].status == MeetingStatus.CANCELLED
     # The kallelse says so and has no buttons left; an old button is answered with a toast.

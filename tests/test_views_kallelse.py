@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
+
 from governance import agenda as rules
 from i18n import language
 from services.kallelse import Kallelse, MeetingLine
@@ -93,11 +95,26 @@ def test_draft_selecting_an_item_offers_moves_and_the_overview_offers_publish() 
     assert moves[0].text.startswith("▲ 3 ") and moves[1].text.startswith("▼ 3 ")
 
 
-def test_invitation_is_a_request_with_the_agenda() -> None:
+def test_invitation_is_published_with_the_agenda() -> None:
     with language("en"):
         data, name = view.ics(_kallelse(), now=v.NOW)
     assert name == "sg-2026-12-10-1400.ics"
-    assert b"METHOD:REQUEST" in data and b"Opening of the meeting" in data
+    assert b"METHOD:PUBLISH" in data and b"Opening of the meeting" in data
+    assert b"ORGANIZER" not in data
+
+
+def test_invitation_is_a_request_from_the_organizer_the_file_names() -> None:
+    partnership = v.partnership()
+    partnership.spec = {
+        "calendar": {"organizer_email": "registrator@example.se", "organizer_name": "Registrator"}
+    }
+    with language("en"):
+        data, _name = view.ics(_kallelse(partnership=partnership), now=v.NOW)
+    cal = Calendar.from_ical(data)
+    (event,) = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert str(event["ORGANIZER"]) == "mailto:registrator@example.se"
+    assert event["ORGANIZER"].params["CN"] == "Registrator"
 
 
 def test_which_time_asks_with_one_button_per_reading() -> None:

@@ -21,7 +21,7 @@ from views import attachments as attachment_views
 from views import links
 from views.agenda import agenda_labels, item_title, meeting_title, short_when, when_text
 from views.common import esc, person_name
-from views.ics import meeting_ics
+from views.ics import Method, Organizer, meeting_ics
 
 RSVP, AGENDA, PUBLISH, WHEN_NEW, WHEN_MOVE, CANCEL = "rv", "ma", "mp", "mw", "mf", "mx"
 ANSWER_CODES = {"y": RsvpAnswer.YES, "n": RsvpAnswer.NO, "m": RsvpAnswer.MAYBE}
@@ -240,8 +240,15 @@ def draft(k: Kallelse, selected: int | None = None) -> tuple[str, InlineKeyboard
 
 
 def ics(k: Kallelse, *, now: datetime) -> tuple[bytes, str]:
-    """The invitation (REQUEST, or CANCEL for a cancelled meeting) and its file name."""
+    """The invitation and its file name: PUBLISH (a cancelled meeting as STATUS:CANCELLED), or
+    REQUEST / CANCEL from the organizer the partnership file names (`views.ics`)."""
     partnership, body, meeting = k.partnership, k.body, k.meeting
+    # The stored file was validated when imported (`[calendar]`, governance.partnership_schema).
+    settings = (partnership.spec or {}).get("calendar") or {}
+    email, name = settings.get("organizer_email"), settings.get("organizer_name")
+    organizer = Organizer(str(email), str(name) if name else None) if email else None
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    method: Method = "PUBLISH" if organizer is None else "CANCEL" if cancelled else "REQUEST"
     tz = ZoneInfo(partnership.timezone)
     items = [i for i in k.items if not i.dropped]
     description = "\n".join(
@@ -257,8 +264,10 @@ def ics(k: Kallelse, *, now: datetime) -> tuple[bytes, str]:
         summary,
         description,
         meeting.place,
-        "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST",
+        method,
         stamp=now,
+        cancelled=cancelled,
+        organizer=organizer,
     )
     local = meeting.starts_at.astimezone(tz)
     name = f"{body.decision_prefix.lower()}-{local:%Y-%m-%d-%H%M}.ics"
