@@ -554,6 +554,19 @@ def _recorded(facts: Facts) -> Iterator[Deadline]:
         )
 
 
+def _parties_leaving(facts: Facts) -> Iterator[Deadline]:
+    """The last day of a party's participation (notice, removal): its members vote until then."""
+    for party, last_day in facts.party_ends.items():
+        yield Deadline(
+            "party_leaves",
+            f"party_leaves:{party}:{last_day.isoformat()}",
+            last_day,
+            body="styrgrupp",
+            party_key=party,
+            params={"last_day": last_day.isoformat()},
+        )
+
+
 def _prefixed(kind: str, key: str) -> str:
     return key if key.startswith(f"{kind}:") else f"{kind}:{key}"
 
@@ -589,6 +602,7 @@ def deadlines_for(
         *cadence,
         *_documentation(spec, facts, cadence),
         *_recorded(facts),
+        *_parties_leaving(facts),
     ]
     horizon = today + timedelta(days=horizon_days)
     chosen: dict[str, Deadline] = {}

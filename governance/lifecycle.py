@@ -51,6 +51,7 @@ __all__ = [
     "Status",
     "agreement_state",
     "check_extension",
+    "consequences",
     "deadline_facts",
     "participation",
     "takes_part",
@@ -312,3 +313,42 @@ def check_extension(
     if new_end != expected:
         return ExtensionProblem.NOT_NEXT_STEP, expected
     return None
+
+
+def consequences(old: AgreementState, new: AgreementState) -> list[str]:
+    """What a changed partnership file changes in the agreement's life as of the same day, one
+    line each (for the import's dry run): "notice period 3 → 4 months: …"."""
+
+    def iso(day: date | None) -> str:
+        return day.isoformat() if day is not None else "none"
+
+    lines: list[str] = []
+    if old.status != new.status:
+        lines.append(f"state: {old.status.value} → {new.status.value}")
+    if old.end != new.end:
+        lines.append(f"end of the agreement: {iso(old.end)} → {iso(new.end)}")
+    if old.period != new.period:
+        lines.append(
+            f"current period: {iso(old.period.start)}..{iso(old.period.end)}"
+            f" → {iso(new.period.start)}..{iso(new.period.end)}"
+        )
+    dates = (
+        ("last day to announce an extension", old.announce_by, new.announce_by),
+        ("last day of notice against the next extension", old.notice_by, new.notice_by),
+        ("last day to give notice for the period's end", old.termination_by, new.termination_by),
+        ("next extension would end", old.next_extension_end, new.next_extension_end),
+    )
+    moved = [f"{what} moves {iso(a)} → {iso(b)}" for what, a, b in dates if a != b]
+    if old.notice_months != new.notice_months:
+        head = f"notice period {old.notice_months} → {new.notice_months} months"
+        lines.append(head + (": " + "; ".join(moved) if moved else ""))
+    else:
+        lines += moved
+    old_parties = {p.party: p for p in old.parties}
+    for party in new.parties:
+        before = old_parties.get(party.party)
+        if before is not None and before.ends_on != party.ends_on:
+            lines.append(
+                f"participation of {party.party} ends {iso(before.ends_on)} → {iso(party.ends_on)}"
+            )
+    return lines

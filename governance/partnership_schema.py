@@ -146,6 +146,7 @@ DeadlineKind = Literal[
     "agreement_end",
     "renewal_announcement",
     "termination_notice",
+    "party_leaves",
     "chair_term",
     "documentation_rotation",
     "action_item",

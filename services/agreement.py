@@ -9,7 +9,6 @@ deadline reminders follow in the same transaction.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -34,7 +33,6 @@ __all__ = [
     "AgreementView",
     "Revision",
     "agreement_view",
-    "link_new_parties",
     "record_end",
     "record_extension",
     "require_open",
@@ -285,43 +283,3 @@ def _decision_recorded(session: Session, event: events.DecisionRecorded, now: da
     decision, when the rule does not allow it)."""
     if event.kind in LIFECYCLE_KINDS:
         _from_decision(session, event, now)
-
-
-# --- re-import ----------------------------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-def link_new_parties(
-    session: Session, partnership: Partnership, new_parties: list[Party], *, now: datetime
-) -> dict[str, str]:
-    """Each party new in the file, linked to the styrgrupp's `[ny part …]` decision that names
-    it: {party key: decision label}. The caller applies it (or, in a dry run, only says it)."""
-    assert partnership.id is not None
-    found: dict[str, str] = {}
-    for decision, body, _party in decisions_repo.decisions_of_kinds(
-        session, partnership.id, (DecisionKind.NEW_PARTY,)
-    ):
-        text = _fold(decision.text)
-        for party in new_parties:
-            if party.key in found:
-                continue
-            if _fold(party.name) in text or _fold(party.key) in text:
-                found[party.key] = decision_label(body, decision)
-                if party.id is not None:
-                    decision.party_id = party.id
-                    session.add(decision)
-                    _record(
-                        session,
-                        partnership,
-                        FactKind.NEW_PARTY,
-                        decision.decided_on,
-                        party_key=party.key,
-                        decision_id=decision.id,
-                        user_id=None,
-                        now=now,
-                    )
-    return found

@@ -43,7 +43,7 @@ REMINDER_AT = time(9, 0)
 OVERDUE_VALID_DAYS = 3  # an overdue reminder not sent within this many days is dropped
 KIND_PREFIX = "deadline."
 # Dates that pass by themselves: nobody marks them met, and "overdue" makes no sense for them.
-PASSES_BY_ITSELF = frozenset({"agreement_end"})
+PASSES_BY_ITSELF = frozenset({"agreement_end", "party_leaves"})
 # Listed here, reminded by their own services (the owner privately; weekly until approved).
 OWN_REMINDERS = frozenset({"action_item", "pending_approval"})
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from governance import lifecycle
 from governance.partnership_schema import PartnershipSpec
-from storage import bodies
+from governance.protokoll import DecisionKind
+from storage import agreement_facts, bodies
+from storage import decisions as decisions_repo
 from storage.models import Administrator, AuditEntry, Body, Partnership, Party
 
 
@@ -76,13 +81,16 @@ def import_partnership(
                 if data.get(key) != partnership.spec.get(key)
             )
             changes.append("rules changed in: " + ", ".join(changed_keys))
+            changes += _lifecycle_consequences(session, partnership, spec, now)
             partnership.spec = data
             partnership.spec_hash = digest
         if changes:
             partnership.updated_at = now
             session.add(partnership)
     assert partnership.id is not None
-    changes += _sync_parties(session, partnership.id, spec)
+    added: list[Party] = []
+    changes += _sync_parties(session, partnership.id, spec, added)
+    changes += _link_new_parties(session, partnership.id, added, now)
     changes += _sync_bodies(session, partnership.id, spec)
     changes += _sync_administrators(session, partnership.id, spec)
     if changes and not dry_run:
@@ -98,21 +106,86 @@ def import_partnership(
     return changes
 
 
-def _sync_parties(session: Session, partnership_id: int, spec: PartnershipSpec) -> list[str]:
+def _lifecycle_consequences(
+    session: Session, partnership: Partnership, spec: PartnershipSpec, now: datetime
+) -> list[str]:
+    """What the changed file changes in the agreement's life today (governance.lifecycle)."""
+    assert partnership.id is not None
+    today = now.astimezone(ZoneInfo(spec.timezone)).date()
+    facts = agreement_facts.lifecycle_facts(session, partnership.id)
+    old = lifecycle.agreement_state(spec_of(partnership), facts, today)
+    new = lifecycle.agreement_state(spec, facts, today)
+    return [f"agreement: {line}" for line in lifecycle.consequences(old, new)]
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _link_new_parties(
+    session: Session, partnership_id: int, added: list[Party], now: datetime
+) -> list[str]:
+    """A party new in the file is linked to the styrgrupp's `[ny part …]` decision that names it
+    (001 §5.6.1): it takes part from that decision's day. The dry run says which decision."""
+    if not added:
+        return []
+    session.flush()
+    changes: list[str] = []
+    unlinked = [
+        (decision, body)
+        for decision, body, party in decisions_repo.decisions_of_kinds(
+            session, partnership_id, (DecisionKind.NEW_PARTY,)
+        )
+        if party is None
+    ]
+    for party in added:
+        wanted = {_fold(party.name), _fold(party.key)}
+        found = next(((d, b) for d, b in unlinked if any(w in _fold(d.text) for w in wanted)), None)
+        if found is None:
+            changes.append(f"party {party.key}: no [ny part …] decision names it")
+            continue
+        decision, body = found
+        unlinked.remove(found)
+        decision.party_id = party.id
+        session.add(decision)
+        agreement_facts.add_fact(
+            session,
+            agreement_facts.AgreementFact(
+                partnership_id=partnership_id,
+                kind=lifecycle.FactKind.NEW_PARTY.value,
+                effective_on=decision.decided_on,
+                party_key=party.key,
+                decision_id=decision.id,
+                recorded_at=now,
+            ),
+        )
+        changes.append(
+            f"party {party.key}: admitted by decision {decisions_repo.decision_label(body, decision)}"
+            f" of {decision.decided_on.isoformat()}"
+        )
+    return changes
+
+
+def _sync_parties(
+    session: Session, partnership_id: int, spec: PartnershipSpec, added: list[Party]
+) -> list[str]:
     changes = []
     existing = {p.key: p for p in bodies.parties_of(session, partnership_id, active_only=False)}
+    fresh = not existing
     for party in spec.parties:
         row = existing.pop(party.key, None)
         if row is None:
-            session.add(
-                Party(
-                    partnership_id=partnership_id,
-                    key=party.key,
-                    name=party.name,
-                    org_number=party.org_number,
-                    kind=party.kind,
-                )
+            row = Party(
+                partnership_id=partnership_id,
+                key=party.key,
+                name=party.name,
+                org_number=party.org_number,
+                kind=party.kind,
             )
+            session.add(row)
+            if not fresh:
+                added.append(row)
             changes.append(f"new party {party.name} ({party.org_number})")
             continue
         for attr in ("name", "org_number", "kind"):

@@ -37,7 +37,7 @@ from delivery import hooks, outbox
 from governance import voting
 from governance.partnership_schema import Voting
 from i18n import N_, pick_language
-from services import decisions
+from services import agreement, decisions
 from services.errors import Refusal
 from services.partnerships import spec_of
 from services.roles import Role
@@ -207,10 +207,14 @@ def open_vote(
             N_("The partnership file sets no voting rule for the {body}."), body=body.name
         )
     parties = {p.id: p for p in bodies.parties_of(session, partnership.id or 0, active_only=False)}
+    # A party whose participation has ended (notice, removal) or not yet begun has no vote.
+    today = agreement.today_of(partnership, now)
     entitled = [
         {"person_id": person.id, "party_key": party.key, "user_id": person.telegram_user_id}
         for membership, person, party in people.confirmed_members(session, body.id)
-        if membership.party_id in parties and not person.erased
+        if membership.party_id in parties
+        and not person.erased
+        and agreement.takes_part(session, partnership, party.key, today)
     ]
     if not entitled:
         raise Refusal(N_("No confirmed members can vote yet. Members say their party with /jag."))
@@ -260,11 +264,16 @@ def cast_ballot(
     vote = _vote_of_body(session, body, vote_id, lock=True)
     if vote.status != "open" or (vote.closes_at is not None and vote.closes_at <= now):
         raise Refusal(N_("This vote is closed."))
-    entitled = {int(e["person_id"]) for e in vote.entitled}
+    entitled = {int(e["person_id"]): str(e["party_key"]) for e in vote.entitled}
     if person is None or person.id not in entitled or not role.is_member:
         raise Refusal(
             N_("Only the members of the body who were confirmed when the vote opened can vote.")
         )
+    partnership = _partnership(session, body)
+    if not agreement.takes_part(
+        session, partnership, entitled[person.id], agreement.today_of(partnership, now)
+    ):
+        raise Refusal(N_("Your party no longer takes part in the partnership, so it has no vote."))
     assert person.id is not None and vote.id is not None
     last = repo.latest_ballot(session, vote.id, person.id)
     previous = voting.Choice(last.choice) if last is not None else None

@@ -4,19 +4,29 @@ the ended agreement, the period that ran out without a recorded extension, the a
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.partnerships import set_administrator
+from sqlmodel import select
+
+from governance.partnership_file import load_partnership_file
+from governance.partnership_schema import PartnershipSpec, Party
+from services.partnerships import import_partnership, set_administrator
 from storage.db import transaction
+from storage.models import Decision, Vote
 from tests.conftest import Harness
 from tests.fakebot import FakeChat, FakeUser
 from tests.test_deadlines_flow import say
 from tests.test_foundation_flow import press
+from tests.test_meetings_flow import CHAIR, SG_CHAT
+from tests.test_minutes_flow import meeting_harness, opened_meeting  # noqa: F401  (fixture)
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ADMIN = FakeUser(3101, "Åsa", "asa_admin")
 MEMBER = FakeUser(3102, "Bo", "bo_member")
-SG_CHAT = FakeChat(-6101, "group", "Styrgrupp")
+EU_CHAT = FakeChat(-6101, "group", "Styrgrupp")
 BF_CHAT = FakeChat(-6102, "group", "Styrgrupp Bostad Först")
 
 
@@ -59,27 +69,27 @@ async def test_001_period_ran_out_the_administrator_records_the_extension(
 ) -> None:
     h = harness
     h.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=STOCKHOLM))
-    await link(h, SG_CHAT, "SOF 2025/144")
+    await link(h, EU_CHAT, "SOF 2025/144")
 
-    listing = (await say(h, ADMIN, SG_CHAT, "/tidsfrister"))[-1].plain
+    listing = (await say(h, ADMIN, EU_CHAT, "/tidsfrister"))[-1].plain
     assert "Perioden löpte ut 30 april 2026; ingen förlängning är registrerad." in listing
 
-    h.fake.set_member_status(SG_CHAT, MEMBER, "member")
-    seen_by_member = (await say(h, MEMBER, SG_CHAT, "/avtal"))[-1]
+    h.fake.set_member_status(EU_CHAT, MEMBER, "member")
+    seen_by_member = (await say(h, MEMBER, EU_CHAT, "/avtal"))[-1]
     assert "Perioden löpte ut 30 april 2026" in seen_by_member.plain
     assert not seen_by_member.button_data()
 
-    shown = (await say(h, ADMIN, SG_CHAT, "/avtal"))[-1]
+    shown = (await say(h, ADMIN, EU_CHAT, "/avtal"))[-1]
     assert "Perioden löpte ut 30 april 2026; ingen förlängning är registrerad." in shown.plain
     assert shown.button_data() == ["ag:x:2027-04-30", "ag:e"]
     assert "Convictus (802012-1581)" in shown.plain
     assert "3. Bilaga Convictus · budget 1\u00a0530\u00a0000 kr (12 månader)" in shown.plain
 
     # Someone else pressing the administrator's button changes nothing.
-    answer = await press(h, MEMBER, SG_CHAT, shown.message_id, "ag:x:2027-04-30")
+    answer = await press(h, MEMBER, EU_CHAT, shown.message_id, "ag:x:2027-04-30")
     assert answer is not None and answer.get("show_alert")
 
-    await press(h, ADMIN, SG_CHAT, shown.message_id, "ag:x:2027-04-30")
+    await press(h, ADMIN, EU_CHAT, shown.message_id, "ag:x:2027-04-30")
     edited = shown
     assert "Registrerat: avtalet är förlängt till 30 april 2027." in edited.plain
     assert "Gäller till och med 30 april 2027." in edited.plain
@@ -89,7 +99,7 @@ async def test_001_period_ran_out_the_administrator_records_the_extension(
         in (edited.plain)
     )
 
-    listing = (await say(h, ADMIN, SG_CHAT, "/tidsfrister"))[-1].plain
+    listing = (await say(h, ADMIN, EU_CHAT, "/tidsfrister"))[-1].plain
     assert "ingen förlängning" not in listing
     assert "/klart activity_report:2026-05..2026-10" in listing  # May–October 2026
     for party in ("convictus", "fralsningsarmen", "ny-gemenskap", "stockholms-stadsmission"):
@@ -99,5 +109,109 @@ async def test_001_period_ran_out_the_administrator_records_the_extension(
     assert "/klart renewal_announcement:2026-10-31" in listing
 
     # Recording the same step again is refused with the reason.
-    again = (await say(h, ADMIN, SG_CHAT, "/avtal"))[-1]
+    again = (await say(h, ADMIN, EU_CHAT, "/avtal"))[-1]
     assert again.button_data() == ["ag:x:2028-04-30"]
+
+
+# --- notice, voting, a new party (a meeting of the SOF 2025/144 styrgrupp on 2026-12-10) ------
+
+
+def _entitled_parties(h: Harness, vote_id: int) -> set[str]:
+    with transaction(h.services.session_factory) as s:
+        vote = s.get(Vote, vote_id)
+        assert vote is not None
+        return {str(e["party_key"]) for e in vote.entitled}
+
+
+def _import(h: Harness, spec: PartnershipSpec, *, dry_run: bool) -> list[str]:
+    with transaction(h.services.session_factory) as s:
+        changes = import_partnership(s, spec, now=h.clock(), dry_run=dry_run)
+        if dry_run:
+            s.rollback()
+    return changes
+
+
+async def test_notice_extension_and_new_party_by_decision(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    await opened_meeting(h)  # 2026-12-10 14:00
+    assert await say(h, CHAIR, SG_CHAT, "/motesstart")
+
+    # The rule allows one year at a time: a wrong end is refused with the reason, nothing kept.
+    refused = (await say(h, CHAIR, SG_CHAT, "/beslut [förlängning till 2027-10-31] Förlängs."))[-1]
+    assert "nästa förlängning gäller till 30 april 2027" in refused.plain
+    with transaction(h.services.session_factory) as s:
+        assert s.exec(select(Decision)).all() == []
+    recorded = await say(h, CHAIR, SG_CHAT, "/beslut [förlängning till 2027-04-30] Ett år till.")
+    assert "SG 2026:1" in recorded[-1].plain
+
+    # Convictus gives notice: three months (001 §5.7) from today.
+    recorded = await say(h, CHAIR, SG_CHAT, "/beslut [uppsägning Convictus] Convictus säger upp.")
+    assert "SG 2026:2" in recorded[-1].plain
+    again = (await say(h, CHAIR, SG_CHAT, "/beslut [uppsägning Convictus] En gång till."))[-1]
+    assert "Deltagandet för Convictus upphör redan 10 mars 2027." in again.plain
+
+    # A new party admitted by the styrgrupp (001 §5.6.1), before the file names it.
+    recorded = await say(
+        h, CHAIR, SG_CHAT, "/beslut [ny part Hela Människan] Hela Människan ansluter."
+    )
+    assert "SG 2026:3" in recorded[-1].plain
+
+    shown = (await say(h, CHAIR, SG_CHAT, "/avtal"))[-1].plain
+    assert "1 maj 2026 – 30 april 2027 (förlängd genom beslut SG 2026:1)" in shown
+    assert (
+        "Convictus (802012-1581) · har sagt upp sitt åtagande, deltar till och med "
+        "10 mars 2027 (SG 2026:2)"
+    ) in shown
+    listing = (await say(h, CHAIR, SG_CHAT, "/tidsfrister"))[-1].plain
+    assert "Sista dagen för Convictus i partnerskapet" in listing
+
+    # The file gains the new party: the dry run names the decision; the import links it.
+    spec = load_partnership_file(EXAMPLES / "sof-2025-144.toml")
+    grown = spec.model_copy(
+        update={
+            "parties": (
+                *spec.parties,
+                Party(
+                    key="hela-manniskan",
+                    name="Hela Människan",
+                    org_number="802000-1239",
+                    kind="nonprofit",
+                ),
+            )
+        }
+    )
+    dry = _import(h, grown, dry_run=True)
+    assert "party hela-manniskan: admitted by decision SG 2026:3 of 2026-12-10" in dry
+    assert _import(h, grown, dry_run=False) == [
+        "rules changed in: parties",
+        "new party Hela Människan (802000-1239)",
+        "party hela-manniskan: admitted by decision SG 2026:3 of 2026-12-10",
+    ]
+    shown = (await say(h, CHAIR, SG_CHAT, "/avtal"))[-1].plain
+    assert "Hela Människan (802000-1239) · ansluten 10 december 2026 (SG 2026:3)" in shown
+
+    # A changed notice period: the dry run states what it moves.
+    longer = grown.model_copy(
+        update={"agreement": grown.agreement.model_copy(update={"notice_period_months": 4})}
+    )
+    dry = _import(h, longer, dry_run=True)
+    assert (
+        "agreement: notice period 3 → 4 months: last day to give notice for the period's end "
+        "moves 2027-01-31 → 2026-12-31"
+    ) in dry
+    assert "agreement: participation of convictus ends 2027-03-10 → 2027-04-10" in dry
+
+    # On the last day Convictus still votes; the day after it does not.
+    h.clock.set(datetime(2027, 3, 10, 9, 0, tzinfo=STOCKHOLM))
+    opened = (await say(h, CHAIR, SG_CHAT, "/omrostning Ny rutin? | 2027-03-12 17:00"))[-1]
+    vote_id = int(opened.button_data()[0].split(":")[1])
+    assert "convictus" in _entitled_parties(h, vote_id)
+    h.clock.set(datetime(2027, 3, 11, 9, 0, tzinfo=STOCKHOLM))
+    answer = await press(h, CHAIR, SG_CHAT, opened.message_id, f"vt:{vote_id}:y")
+    assert answer is not None and answer.get("show_alert")
+    await press(h, CHAIR, SG_CHAT, opened.message_id, f"vt:{vote_id}:c")
+    second = (await say(h, CHAIR, SG_CHAT, "/omrostning Andra frågan? | 2027-03-12 17:00"))[-1]
+    second_id = int(second.button_data()[0].split(":")[1])
+    assert _entitled_parties(h, second_id) == {"stockholms-stad", "stockholms-stadsmission"}

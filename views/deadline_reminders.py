@@ -111,6 +111,10 @@ def describe(
                 language, "The agreement period ends (it can be extended to {next_term_end})"
             ).format(next_term_end=d("next_term_end"))
         return t(language, "The agreement ends")
+    if kind == "party_leaves":
+        return t(language, "Last day of {party}'s participation in the partnership").format(
+            party=party
+        )
     if kind == "activity_report":
         period = month_span(str(params["period_start"]), str(params["period_end"]), language)
         month, year = params.get("committee_month"), params.get("committee_year")
@@ -200,7 +204,8 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
             )
         )
     key = payload.get("key")
-    if key:
+    # Dates that pass by themselves (services.deadlines.PASSES_BY_ITSELF) are not marked done.
+    if key and kind not in ("agreement_end", "party_leaves"):
         lines.append(
             t(language, "When it is done: {command}").format(
                 command=f"<code>{done_command(language)} {escape(key)}</code>"
