@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from governance.partnership_schema import PartnershipSpec
+from governance.party_match import words
 from governance.personnummer import contains_personal_identity_number
 
 __all__ = [
@@ -170,6 +171,20 @@ def _cross_checks(spec: PartnershipSpec) -> Iterator[tuple[Loc, str, str]]:
         if party.key in keys:
             yield ("parties", i, "key"), "duplicate_party", f"party key {party.key!r} is used twice"
         keys.add(party.key)
+    # An alias names one party only: not another's name, key or alias.
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for party in spec.parties:
+        for phrase in (party.name, party.key, *party.aliases):
+            owners.setdefault(words(phrase), set()).add(party.key)
+    for i, party in enumerate(spec.parties):
+        for j, alias in enumerate(party.aliases):
+            others = sorted(owners[words(alias)] - {party.key})
+            if others:
+                yield (
+                    ("parties", i, "aliases", j),
+                    "duplicate_alias",
+                    f"alias {alias!r} also names the party {others[0]!r}",
+                )
     if not spec.public_parties or not spec.nonprofit_parties:
         yield ("parties",), "parties_kinds", "needs at least one public and one nonprofit party"
 

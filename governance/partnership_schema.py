@@ -184,6 +184,9 @@ class Party(_Model):
     org_number: OrgNumber
     kind: PartyKind
     units: tuple[PartyUnit, ...] = ()
+    # Other names members use for the party in /jag and decision tags ("staden",
+    # "socialförvaltningen"); whole words, like the name (governance.party_match).
+    aliases: tuple[Text, ...] = ()
 
 
 class OpeningHours(_Model):

@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from handlers.common import is_group
 from handlers.wrapper import Act, in_chat
 from i18n import N_
-from services import chats
+from services import chats, members
 from services.errors import Refusal
 from views import chats as view
 
@@ -97,4 +97,5 @@ def link(act: Act) -> None:
         is_chat_admin=act.is_chat_admin,
         now=act.now,
     )
-    act.reply(view.linked(result))
+    assert result.partnership.id is not None
+    act.reply(view.linked(result, members.example_party(act.session, result.partnership.id)))

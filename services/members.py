@@ -8,10 +8,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from governance.calendar import add_months
+from governance.party_match import Candidate, match_party
 from i18n import N_
 from services import events
 from services.errors import Refusal
-from services.partnerships import chair_term_months
+from services.partnerships import chair_term_months, spec_of
 from services.roles import Role
 from storage import bodies, people
 from storage.models import (
@@ -54,30 +55,48 @@ class MembershipRequest:
     party: Party
 
 
-def find_party(session: Session, partnership_id: int, query: str) -> Party:
-    wanted = " ".join(query.split()).casefold()
-    if not wanted:
-        raise Refusal(
-            N_("Say which party you represent, for example /jag {example}."), example="Convictus"
-        )
+def example_party(session: Session, partnership_id: int) -> str:
+    """A party of this partnership to show in "/jag …" examples: its first non-profit party."""
     parties = bodies.parties_of(session, partnership_id)
-    exact = [p for p in parties if wanted in (p.key.casefold(), p.name.casefold())]
-    if len(exact) == 1:
-        return exact[0]
-    partial = [
-        p for p in parties if wanted in p.name.casefold() or p.key.casefold().startswith(wanted)
+    nonprofit = [p for p in parties if p.kind == "nonprofit"]
+    chosen = (nonprofit or parties)[0] if parties else None
+    return chosen.name if chosen is not None else ""
+
+
+def _candidates(session: Session, partnership_id: int) -> list[tuple[Party, Candidate]]:
+    """The active parties with their aliases from the partnership file."""
+    partnership = session.get(Partnership, partnership_id)
+    aliases: dict[str, tuple[str, ...]] = {}
+    if partnership is not None:
+        aliases = {p.key: p.aliases for p in spec_of(partnership).parties}
+    return [
+        (p, Candidate(p.key, p.name, aliases.get(p.key, ())))
+        for p in bodies.parties_of(session, partnership_id)
     ]
-    if len(partial) == 1:
-        return partial[0]
-    names = ", ".join(p.name for p in parties)
-    if not partial:
+
+
+def find_party(session: Session, partnership_id: int, query: str) -> Party:
+    """The party `query` names: whole words of its name, key or aliases (governance.party_match)."""
+    if not " ".join(query.split()):
         raise Refusal(
-            N_("No party matches “{query}”. The parties are: {names}."), query=query, names=names
+            N_("Say which party you represent, for example /jag {example}."),
+            example=example_party(session, partnership_id),
+        )
+    candidates = _candidates(session, partnership_id)
+    found = {c.key for c in match_party([c for _p, c in candidates], query)}
+    matches = [p for p, c in candidates if c.key in found]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise Refusal(
+            N_("No party matches “{query}”. The parties are: {names}."),
+            query=query,
+            names=", ".join(p.name for p, _c in candidates),
         )
     raise Refusal(
         N_("“{query}” matches more than one party: {matches}. Write more of the name."),
         query=query,
-        matches=", ".join(p.name for p in partial),
+        matches=", ".join(p.name for p in matches),
     )
 
 

@@ -22,16 +22,20 @@ def welcome_back() -> str:
     return _("Thank you for adding me back. Reminders for this group are on again.")
 
 
-def linked(result: LinkResult) -> str:
+def linked(result: LinkResult, example: str = "") -> str:
+    """The answer to /koppla; `example` is a party of this partnership for the /jag example."""
     if result.already_linked:
         text = _("This chat is already the {body} of {name} ({dnr}).")
     else:
         text = _(
             "This chat is now the {body} of {name} ({dnr}).\n\nEach member: write "
-            "<code>/jag</code> and your organisation, e.g. <code>/jag Convictus</code>. "
+            "<code>/jag</code> and your organisation, e.g. <code>/jag {example}</code>. "
             "The chair or the administrator confirms."
         )
     partnership = result.partnership
     return text.format(
-        body=esc(result.body.name), name=esc(partnership.name), dnr=esc(partnership.diarienummer)
+        body=esc(result.body.name),
+        name=esc(partnership.name),
+        dnr=esc(partnership.diarienummer),
+        example=esc(example),
     )
