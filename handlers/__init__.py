@@ -81,6 +81,13 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     from handlers import agreement
 
     application.add_handler(CallbackQueryHandler(agreement.button, pattern=r"^ag:"), group=0)
+    from handlers import deadlines
+
+    for pattern, button in (
+        (r"^tfk:", deadlines.done_button),
+        (r"^tfo:", deadlines.show_older),
+    ):
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
     from handlers import votes
 
     application.add_handler(CallbackQueryHandler(votes.vote_button, pattern=r"^vt:"), group=0)

@@ -25,14 +25,63 @@ def list_deadlines(act: BodyAct) -> None:
         show_all=act.args.casefold() in ALL_WORDS,
         now=act.now,
     )
-    act.reply(view.listing(found, current_language()))
+    act.reply(*view.listing_message(found, current_language()))
     act.then(lambda: wake_dispatcher(act.context))
+
+
+@in_body(data=rf"{view.OLDER}:(a|b)")
+def show_older(act: BodyAct) -> None:
+    """The deadlines from before the chat was linked that /tidsfrister only counts."""
+    (which,) = act.data
+    found = deadline_list.listing(
+        act.session, partnership=act.partnership, body=act.body, show_all=which == "a", now=act.now
+    )
+    act.answer()
+    act.send(*view.older_message(found, current_language()), thread=act.thread)
+
+
+@in_body(data=rf"{view.MARK}:(b|a|ob|oa|k):([0-9a-f]{{12}})")
+def done_button(act: BodyAct) -> None:
+    """A "Done" button: the chair or the administrator records the deadline as met (anyone
+    else gets a polite alert); the list it was under is drawn again without it."""
+    which, token = act.data
+    language = current_language()
+    done = deadline_list.mark_met_by_button(
+        act.session,
+        partnership=act.partnership,
+        body=act.body,
+        role=act.role,
+        token=token,
+        now=act.now,
+    )
+    log.info("deadline %s met by button in chat %s", done.deadline.key, act.chat.id)
+    if which == "k":
+        found = deadline_list.pick(
+            act.session, partnership=act.partnership, body=act.body, role=act.role, now=act.now
+        )
+    else:
+        found = deadline_list.listing(
+            act.session,
+            partnership=act.partnership,
+            body=act.body,
+            show_all=which in ("a", "oa"),
+            now=act.now,
+        )
+    act.answer(view.met_plain(done, language))
+    act.edit(*view.redraw(found, which, language))
+    act.send(view.met(done, language, by=act.role.person), thread=act.thread)
 
 
 @in_body(admin=True)
 def mark_done(act: BodyAct) -> None:
     language = current_language()
     wanted = act.args.split()
+    if not wanted:
+        found = deadline_list.pick(
+            act.session, partnership=act.partnership, body=act.body, role=act.role, now=act.now
+        )
+        act.reply(*view.choice_message(found, language))
+        return
     done = deadline_list.mark_met(
         act.session,
         partnership=act.partnership,

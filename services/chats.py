@@ -119,7 +119,10 @@ def link_chat(
     body.thread_id = thread_id
     body.chat_title = chat_title
     body.chat_status = ChatStatus.ACTIVE
-    body.linked_at = now
+    # When the body started using the bot: kept when the chat is linked again or moved, since
+    # deadlines before it are listed apart ("före koppling") and not reminded.
+    if body.linked_at is None:
+        body.linked_at = now
     body.linked_by_user_id = user_id
     session.add(body)
     session.add(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -31,6 +32,10 @@ class Names:
 
 @dataclass(frozen=True)
 class Listing:
+    """/tidsfrister. A chat linked mid-term does not get a wall of overdue items: of what fell
+    due before the chat was linked, the latest open one of each kind is listed, marked
+    (`before_link`), and the older ones only counted (`older`, listed on request)."""
+
     partnership: Partnership
     body: Body
     show_all: bool
@@ -39,6 +44,48 @@ class Listing:
     names: Names
     # The agreement's state (ended, period ended without extension, under notice, in force).
     agreement: AgreementState | None = None
+    linked_on: date | None = None
+    before_link: frozenset[str] = frozenset()  # keys, among `deadlines`
+    older: list[Deadline] = field(default_factory=list)
+
+    def markable(self) -> list[Deadline]:
+        """What the chair or the administrator may mark met from this list, by date."""
+        return sorted((d for d in self.deadlines if is_markable(d)), key=lambda d: (d.due, d.key))
+
+
+def is_markable(deadline: Deadline) -> bool:
+    return not deadline.informational and deadline.kind not in NOT_MARKABLE
+
+
+def button_token(key: str) -> str:
+    """A short stand-in for a deadline's key in a button (callback data is at most 64 bytes)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def linked_on(body: Body, partnership: Partnership) -> date | None:
+    """The local day the body's chat was first linked: deadlines before it are "före koppling"."""
+    if body.linked_at is None:
+        return None
+    return body.linked_at.astimezone(service.zone_of(partnership)).date()
+
+
+def split_before_link(
+    deadlines: list[Deadline], first_day: date | None
+) -> tuple[list[Deadline], frozenset[str], list[Deadline]]:
+    """(listed, keys of the listed ones from before linking, older ones): of the deadlines due
+    before `first_day`, the latest of each kind stays listed, the rest are older."""
+    if first_day is None:
+        return deadlines, frozenset(), []
+    latest: dict[str, Deadline] = {}
+    for d in deadlines:
+        if d.due < first_day:
+            held = latest.get(d.kind)
+            if held is None or (d.due, d.key) > (held.due, held.key):
+                latest[d.kind] = d
+    kept = {d.key for d in latest.values()}
+    listed = [d for d in deadlines if d.due >= first_day or d.key in kept]
+    older = [d for d in deadlines if d.due < first_day and d.key not in kept]
+    return listed, frozenset(kept), older
 
 
 def concerns(deadline: Deadline, body: Body) -> bool:
@@ -63,8 +110,19 @@ def listing(
     found = service.list_deadlines(session, partnership, today)
     chosen = [d for d in found if show_all or concerns(d, body)]
     state = agreement.state_of(session, partnership, today)
+    first_day = linked_on(body, partnership)
+    listed, before_link, older = split_before_link(chosen, first_day)
     return Listing(
-        partnership, body, show_all, today, chosen, _names(session, partnership.id), state
+        partnership,
+        body,
+        show_all,
+        today,
+        listed,
+        _names(session, partnership.id),
+        state,
+        linked_on=first_day,
+        before_link=before_link,
+        older=older,
     )
 
 
@@ -72,6 +130,40 @@ def listing(
 class Met:
     deadline: Deadline
     names: Names
+
+
+ONLY_CHAIR = N_(
+    "Only the chair of this body or the partnership's administrator can mark a deadline as met."
+)
+
+
+def _require_marker(role: Role) -> None:
+    if not (role.is_chair or role.is_administrator):
+        raise Refusal(ONLY_CHAIR)
+
+
+def _open_markable(
+    session: Session, partnership: Partnership, body: Body, role: Role, today: date
+) -> list[Deadline]:
+    return [
+        d
+        for d in service.list_deadlines(session, partnership, today)
+        if is_markable(d) and (role.is_administrator or concerns(d, body))
+    ]
+
+
+def _record(
+    session: Session, partnership: Partnership, role: Role, deadline: Deadline, now: datetime
+) -> Met:
+    assert partnership.id is not None
+    service.mark_met(
+        session,
+        partnership,
+        deadline.key,
+        role.person.telegram_user_id if role.person else None,
+        now,
+    )
+    return Met(deadline, _names(session, partnership.id))
 
 
 def mark_met(
@@ -87,25 +179,13 @@ def mark_met(
     """/klart <key>: the chair or the administrator records a deadline as met."""
     assert partnership.id is not None
     today = now.astimezone(service.zone_of(partnership)).date()
-    if not (role.is_chair or role.is_administrator):
-        raise Refusal(
-            N_(
-                "Only the chair of this body or the partnership's administrator can mark "
-                "a deadline as met."
-            )
-        )
+    _require_marker(role)
     if not key:
         raise Refusal(
             N_("Say which deadline is met: {command} and its key, as /tidsfrister shows."),
             command=command,
         )
-    open_ones = [
-        d
-        for d in service.list_deadlines(session, partnership, today)
-        if not d.informational
-        and d.kind not in NOT_MARKABLE
-        and (role.is_administrator or concerns(d, body))
-    ]
+    open_ones = _open_markable(session, partnership, body, role, today)
     deadline, candidates = service.find_deadline(open_ones, key)
     if deadline is None:
         if facts_repo.get_met(session, partnership.id, key) is not None:
@@ -119,11 +199,37 @@ def mark_met(
         raise Refusal(
             N_("There is no open deadline {key} for this chat. /tidsfrister lists them."), key=key
         )
-    service.mark_met(
-        session,
-        partnership,
-        deadline.key,
-        role.person.telegram_user_id if role.person else None,
-        now,
-    )
-    return Met(deadline, _names(session, partnership.id))
+    return _record(session, partnership, role, deadline, now)
+
+
+def mark_met_by_button(
+    session: Session,
+    *,
+    partnership: Partnership,
+    body: Body,
+    role: Role,
+    token: str,
+    now: datetime,
+) -> Met:
+    """A "Klar" button under /tidsfrister or /klart: the chair or the administrator records the
+    deadline whose `button_token` it carries. A second press, or one on an old list, changes
+    nothing and says why."""
+    assert partnership.id is not None
+    today = now.astimezone(service.zone_of(partnership)).date()
+    _require_marker(role)
+    for deadline in _open_markable(session, partnership, body, role, today):
+        if button_token(deadline.key) == token:
+            return _record(session, partnership, role, deadline, now)
+    if any(button_token(k) == token for k in facts_repo.met_keys(session, partnership.id)):
+        raise Refusal(N_("This deadline is already recorded as met."))
+    raise Refusal(N_("This deadline is no longer open. /tidsfrister shows the current ones."))
+
+
+def pick(
+    session: Session, *, partnership: Partnership, body: Body, role: Role, now: datetime
+) -> Listing:
+    """/klart without a key: the open deadlines the chair or the administrator can mark met,
+    as in /tidsfrister (older ones from before the chat was linked left out)."""
+    _require_marker(role)
+    found = listing(session, partnership=partnership, body=body, show_all=False, now=now)
+    return replace(found, deadlines=found.markable())

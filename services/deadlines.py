@@ -292,7 +292,8 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
         existing = _existing_keys(session, source) if instants else set()
         specs: list[repo.ReminderSpec] = []
         extra: dict[str, Any] = {}
-        if deadline.kind == "activity_report" and instants:
+        too_old = bool(linked) and all(_before_link(deadline, b, zone) for b in linked.values())
+        if deadline.kind == "activity_report" and instants and not too_old:
             # The group's reminder names who is missing; each of them is also reminded
             # privately where the bot can write to them (services.report_reminders).
             targets, missing = report_reminders.report_reminder_targets(
@@ -304,6 +305,8 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
             )
         for body in target_bodies(deadline, linked):
             assert body.chat_id is not None
+            if _before_link(deadline, body, zone):
+                continue  # listed as "före koppling" in /tidsfrister, never reminded
             for label, at, expires in instants:
                 dedupe = f"{source}:{body.kind}:{label}"
                 if expires <= now:
@@ -333,6 +336,12 @@ def sync_reminders(session: Session, partnership: Partnership, *, now: datetime)
         result.cancelled += outcome.cancelled
     result.cancelled += _cancel_unlisted(session, partnership.id, sources, now)
     return result
+
+
+def _before_link(deadline: Deadline, body: Body, zone: ZoneInfo) -> bool:
+    """A deadline that fell before the body's chat was first linked: a chat starting mid-term
+    gets no burst of reminders for it."""
+    return body.linked_at is not None and deadline.due < body.linked_at.astimezone(zone).date()
 
 
 REPORT_PRIVATE_KIND = "report.private_reminder"
