@@ -84,7 +84,7 @@ def test_draft_selecting_an_item_offers_moves_and_the_overview_offers_publish() 
     with language("en"):
         text, overview = view.draft(draft)
         _text, selected = view.draft(draft, selected=3)
-    assert text.startswith("<b>Draft kallelse</b>: Styrgruppen, meeting")
+    assert text.startswith("<b>Draft kallelse</b>: Styrgruppen, new meeting")
     assert "<s>4. Struken</s> (dropped)" in text
     numbers = [b.callback_data for b in overview.inline_keyboard[0]]
     assert "ma:5:1:s" not in numbers  # the opening always stays first

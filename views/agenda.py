@@ -49,7 +49,7 @@ def meeting_title(body: Body, meeting: Meeting) -> str:
         return _("{body}, meeting {number}/{year}").format(
             body=body.name, number=meeting.number, year=meeting.year
         )
-    return _("{body}, meeting").format(body=body.name)
+    return _("{body}, new meeting").format(body=body.name)
 
 
 def when_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:

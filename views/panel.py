@@ -34,6 +34,7 @@ MODES = (MAIN, ITEMS, ATTENDANCE, JUSTERARE, VOTE, CLOSE)
 # E(nd, confirmed)
 OPS = "ngmtsVE"
 LABEL_WIDTH = 40
+INLINE_CANDIDATES = 4  # more than this: the Justerare button and its own list
 
 
 def _data(panel: Panel, op: str, arg: object = "") -> str:
@@ -76,6 +77,8 @@ def header(panel: Panel) -> list[str]:
 
 def _recorded(panel: Panel) -> str:
     counts = panel.counts
+    if not any(counts.values()) and not panel.attachments:
+        return esc(_("Nothing recorded under this item yet."))
     parts = [
         ngettext("{n} note", "{n} notes", counts[EntryKind.NOTE]).format(n=counts[EntryKind.NOTE]),
         ngettext("{n} decision", "{n} decisions", counts[EntryKind.DECISION]).format(
@@ -96,11 +99,10 @@ def _current(panel: Panel) -> list[str]:
     position = panel.position
     if position.item is None:
         return [esc(_("The agenda is empty; lines are recorded without an item."))]
-    shown = sum(1 for _i in panel.items)
+    # The § alone says where the meeting is: a second count ("item 7 of 10") beside "§ 6.1"
+    # only made the chair wonder which number was right.
     lines = [
-        "▶ "
-        + f"<b>§ {esc(position.label)} {esc(item_title(position.item))}</b> "
-        + esc(_("(item {number} of {total})").format(number=position.number, total=shown)),
+        "▶ " + f"<b>§ {esc(position.label)} {esc(item_title(position.item))}</b>",
         *(item_details(panel.details) if panel.details is not None else []),
         _recorded(panel),
     ]
@@ -108,14 +110,25 @@ def _current(panel: Panel) -> list[str]:
         lines.append(
             esc(
                 ngettext(
-                    "{n} vote is open: close it with its button.",
-                    "{n} votes are open: close them with their buttons.",
+                    "{n} vote is open: close it with Close on the vote.",
+                    "{n} votes are open: close them with Close on each vote.",
                     len(panel.open_votes),
                 ).format(n=len(panel.open_votes))
             )
         )
+    if not panel.justerare and _inline_candidates(panel):
+        lines.append(esc(_("Choose the justerare: press a name.")))
     lines.append(esc(_("Write /anteckning, /beslut or /uppgift: it is recorded under this item.")))
     return lines
+
+
+def _inline_candidates(panel: Panel) -> list:  # type: ignore[type-arg]
+    """Until a justerare is chosen, the few present members who may be one stand right on the
+    main panel: one press instead of two."""
+    choice = panel.choice
+    if choice is None or not choice.candidates or len(choice.candidates) > INLINE_CANDIDATES:
+        return []
+    return list(choice.candidates)
 
 
 def render(
@@ -152,13 +165,21 @@ def _back(panel: Panel) -> list[InlineKeyboardButton]:
 
 def _main_keyboard(panel: Panel) -> InlineKeyboardMarkup:
     keyboard = []
+    candidates = [] if panel.justerare else _inline_candidates(panel)
+    if candidates:
+        names = [
+            _button(panel, truncate_plain("✍ " + person_name(p), LABEL_WIDTH // 2), "s", p.id)
+            for p in candidates
+        ]
+        keyboard += rows(names, 2)
     if not panel.position.last:
         keyboard.append([_button(panel, _("Next item") + " ▶", "n")])
+    third = [] if candidates else [_button(panel, "✍ " + _("Justerare"), "m", JUSTERARE)]
     keyboard.append(
         [
             _button(panel, "☰ " + _("Items"), "m", ITEMS),
             _button(panel, "👥 " + _("Attendance"), "m", ATTENDANCE),
-            _button(panel, "✍ " + _("Justerare"), "m", JUSTERARE),
+            *third,
         ]
     )
     keyboard.append(
@@ -225,7 +246,7 @@ def _vote(panel: Panel) -> tuple[list[str], InlineKeyboardMarkup]:
     lines = [
         esc(
             _(
-                "A vote during the meeting: on the current item with one press, or reply to this message with the question."
+                "Vote on the current item with the button, or reply to this message with your own question."
             )
         )
     ]
