@@ -119,6 +119,10 @@ def sync_minute_taker_reminder(
         "body_name": body.name,
         "diarienummer": partnership.diarienummer,
         "meeting_day": local_start.date().isoformat(),
+        # The link back to the kallelse in the group (once sent: services.meetings fills it in).
+        "meeting_id": meeting.id,
+        "group_chat_id": body.chat_id,
+        "kallelse_message_id": meeting.kallelse_message_id,
     }
     spec = reminders.ReminderSpec(
         kind=KIND_MINUTES,

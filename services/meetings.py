@@ -22,12 +22,13 @@ from governance.partnership_schema import PartnershipSpec
 from i18n import N_
 from services import agreement
 from services.deadlines import load_facts
+from services.documentation import documentation_source
 from services.errors import Refusal
-from services.meeting_reminders import sync_meeting_reminders
+from services.meeting_reminders import group_source, nudge_source, sync_meeting_reminders
 from services.partnerships import spec_of
 from services.roles import Role
 from storage import meetings as repo
-from storage import people
+from storage import people, reminders
 from storage.models import (
     AgendaItem,
     AuditEntry,
@@ -397,6 +398,19 @@ def set_kallelse_message(session: Session, meeting_id: int, message_id: int) -> 
     if meeting is not None:
         meeting.kallelse_message_id = message_id
         session.add(meeting)
+        # Its reminders were scheduled at publishing, before the kallelse was sent: the
+        # private nudges link back to it now.
+        reminders.update_open_payloads(
+            session,
+            [group_source(meeting_id), nudge_source(meeting_id)],
+            {"kallelse_message_id": message_id},
+        )
+        reminders.update_open_payloads(
+            session,
+            [documentation_source(meeting.body_id)],
+            {"kallelse_message_id": message_id},
+            where={"meeting_id": meeting_id},
+        )
         session.flush()
 
 

@@ -577,6 +577,8 @@ def set_message(session: Session, vote_id: int, message_id: int) -> None:
     stored = repo.get_vote(session, vote_id, lock=True)
     if stored is not None:
         stored.message_id = message_id
+        # The reminders were scheduled before the message was sent: now they can link to it.
+        reminders.update_open_payloads(session, [vote_source(vote_id)], {"message_id": message_id})
         session.add(stored)
 
 

@@ -325,6 +325,32 @@ def cancel_source(session: Session, source: str, now: datetime) -> int:
     )
 
 
+def update_open_payloads(
+    session: Session,
+    sources: Sequence[str],
+    values: dict[str, Any],
+    *,
+    where: dict[str, Any] | None = None,
+) -> int:
+    """Fill in what a fact learned after its reminders were scheduled (the Telegram message id
+    of the vote or the kallelse, for the links back to the group) in its reminders still open;
+    `where`: only those whose payload holds these values."""
+    rows = session.exec(
+        select(Reminder).where(
+            col(Reminder.source).in_(list(sources)), col(Reminder.state).in_(OPEN_STATES)
+        )
+    ).all()
+    changed = 0
+    for row in rows:
+        if where and any(row.payload.get(k) != v for k, v in where.items()):
+            continue
+        row.payload = {**row.payload, **values}
+        session.add(row)
+        changed += 1
+    session.flush()
+    return changed
+
+
 def cancel_person(session: Session, person_id: int, *, now: datetime) -> int:
     """A member erased their data: nothing more goes to them privately."""
     return _update(

@@ -13,7 +13,7 @@ from delivery.dispatcher import ReminderDispatcher, get_dispatcher
 from storage.db import transaction
 from storage.models import Ballot, Meeting, Person, Rsvp
 from tests.conftest import Harness
-from tests.fakebot import FakeChat
+from tests.fakebot import FakeChat, FakeUser
 from tests.fakebot.models import BOT_USERNAME
 from tests.test_meetings_flow import (  # noqa: F401
     ADMIN,
@@ -114,7 +114,7 @@ async def test_a_deep_link_from_the_reminder_shows_and_takes_the_pending_rsvp_an
     assert "Kommer inte (1): Cecilia" in kallelse.plain
     toast = await press(h, CITY, private, vote_card.message_id, f"pv:{vote_id}:y")
     assert toast is not None and toast["text"] == "Din röst: Ja"
-    assert "Cecilia: Ja" in vote_message.plain
+    assert "Socialförvaltningen: Ja (Cecilia)" in vote_message.plain
     with transaction(h.services.session_factory) as s:
         assert [r.answer for r in s.exec(select(Rsvp)).all()] == ["no"]
         assert [b.choice for b in s.exec(select(Ballot)).all()] == ["yes"]
@@ -202,6 +202,21 @@ async def test_help_gives_five_things_for_now_and_all_on_request(h: Harness) -> 
     assert "Du är inte ledamot här" in outsider and "/jag" in outsider
     assert "Du är administratör i gruppen men inte bekräftad ledamot" in admin
     assert outsider.splitlines()[-1] != admin.splitlines()[-1]
+    # The group's creator (Telegram's "owner") is told what an admin is told.
+    creator = FakeUser(3010, "Gun", "gun_g")
+    h.fake.set_member_status(SG_CHAT, creator, "creator")
+    owner = (await say(h, creator, SG_CHAT, "/hjalp"))[-1].plain
+    assert "Du är administratör i gruppen men inte bekräftad ledamot" in owner
+    assert "ännu inte bekräftad ledamot" not in owner
+
+
+async def test_the_greeting_says_how_to_begin(h: Harness) -> None:
+    h.fake.add_chat(SG_CHAT)
+    await h.settle(h.fake.bot_added(SG_CHAT, ADMIN))
+    (greeting,) = [m for m in h.fake.sent if m.chat_id == SG_CHAT.id]
+    assert "gruppen gruppen" not in greeting.plain
+    assert "Först kopplas gruppen till partnerskapet" in greeting.plain
+    assert "/koppla SOF 2025/144 samverkansgrupp" in greeting.plain
 
 
 async def test_reorder_buttons_say_what_they_move(h: Harness) -> None:
@@ -240,3 +255,77 @@ async def test_the_chair_names_the_next_minute_taker(h: Harness) -> None:
         (meeting,) = s.exec(select(Meeting)).all()
         person = s.exec(select(Person).where(Person.telegram_user_id == STADSMISSION.id)).one()
         assert meeting.minute_taker_person_id == person.id
+
+
+SUPERGROUP = FakeChat(-1002223334445, "supergroup", "Styrgrupp EU")
+
+
+def message_link(chat: FakeChat, message_id: int) -> str:
+    return f"https://t.me/c/{str(chat.id)[4:]}/{message_id}"
+
+
+async def test_private_reminders_lead_to_the_vote_and_back_to_the_group(h: Harness) -> None:
+    """In a supergroup: the private vote reminder carries the vote's buttons and a link to the
+    vote in the group, the private nudge and the minute-taker's reminder a link to the kallelse
+    (all scheduled before those messages were sent); the group reminder names one member in the
+    singular and offers the private chat."""
+    await setup_sg(h, SUPERGROUP)
+    bertil = FakeChat.private(STADSMISSION)
+    h.fake.add_chat(bertil)
+    await say(h, STADSMISSION, bertil, "/start")
+    agneta = FakeChat.private(CHAIR)  # the chair, who writes the minutes (001: chair-led)
+    h.fake.add_chat(agneta)
+    await say(h, CHAIR, agneta, "/start")
+    preview = (await say(h, CHAIR, SUPERGROUP, "/kallelse 2026-12-10 14:00 Stadshuset"))[-1]
+    publish = next(d for d in preview.button_data() if d.startswith("mp:"))
+    await press(h, CHAIR, SUPERGROUP, preview.message_id, publish)
+    await h.drain_outbox()
+    kallelse = next(
+        m
+        for m in h.fake.sent
+        if m.chat_id == SUPERGROUP.id and m.button_data() and m.button_data()[0].startswith("rv:")
+    )
+    vote_message = (
+        await say(h, CHAIR, SUPERGROUP, "/omrostning Ska öppettiderna förlängas? | 8/12 17:00")
+    )[-1]
+    await h.drain_outbox()  # nobody has voted: the reminder learns the vote's message all the same
+    vote_id = int(vote_message.button_data()[0].split(":")[1])
+    await press(h, CHAIR, SUPERGROUP, vote_message.message_id, f"vt:{vote_id}:y")
+
+    dispatcher = get_dispatcher(h.app.bot_data) or ReminderDispatcher(h.app.bot, h.services)
+    h.clock.set(datetime(2026, 12, 7, 16, 0, tzinfo=UTC))  # a day before the vote closes
+    before = len(h.fake.sent)
+    await dispatcher.run_once()
+    await h.fake.wait_until_idle()
+    sent = h.fake.sent[before:]
+    private = next(m for m in sent if m.chat_id == bertil.id and "Ska öppettiderna" in m.plain)
+    assert "Du har inte röstat än" in private.plain
+    assert private.button_data() == [f"pv:{vote_id}:{c}" for c in "yna"]
+    assert urls(private) == [message_link(SUPERGROUP, vote_message.message_id)]
+    group = next(m for m in sent if m.chat_id == SUPERGROUP.id and "Ska öppettiderna" in m.plain)
+    assert "Cecilia: du har inte röstat än." in group.plain  # one person: "du", not "ni"
+    assert "Bertil" not in group.plain and "Agneta" not in group.plain
+    assert urls(group) == [deep_link(body(h).id or 0)]
+
+    # Two days before: the chair is reminded in private that she writes the minutes, with a
+    # link to the kallelse.
+    h.clock.set(datetime(2026, 12, 8, 8, 0, tzinfo=UTC))
+    before = len(h.fake.sent)
+    await dispatcher.run_once()
+    await h.fake.wait_until_idle()
+    duty = next(m for m in h.fake.sent[before:] if m.chat_id == agneta.id)
+    assert "Du skriver protokollet från mötet" in duty.plain
+    assert urls(duty) == [message_link(SUPERGROUP, kallelse.message_id)]
+
+    # The day before the meeting: Bertil, who has not answered, is nudged in private, with a
+    # link back to the kallelse.
+    h.clock.set(datetime(2026, 12, 9, 13, 0, tzinfo=UTC))
+    before = len(h.fake.sent)
+    await dispatcher.run_once()
+    await h.fake.wait_until_idle()
+    nudge = next(m for m in h.fake.sent[before:] if m.chat_id == bertil.id)
+    assert "Du har inte svarat på kallelsen än" in nudge.plain
+    meeting_id = kallelse.button_data()[0].split(":")[1]
+    assert nudge.button_data() == [f"pr:{meeting_id}:{c}" for c in "ynm"]
+    assert urls(nudge) == [message_link(SUPERGROUP, kallelse.message_id)]
+    assert h.fake.unexpected_violations == []

@@ -12,9 +12,11 @@ from typing import Any
 
 from babel.dates import format_date
 
+from delivery.parts import Button, Part, Text
 from delivery.renderers import escape, register, with_late_note
 from governance.reminder_times import OVERDUE
 from i18n import N_, t
+from views import links
 
 KIND_ACTION = "action.due"  # the same names as the services
 KIND_PENDING = "decision.pending"
@@ -110,12 +112,21 @@ def render_pending(payload: dict[str, Any], language: str, late: bool) -> str:
     return with_late_note("\n".join(lines), language, late)
 
 
-def render_minutes(payload: dict[str, Any], language: str, late: bool) -> str:
-    """Who writes the minutes of the coming meeting."""
+def render_minutes(payload: dict[str, Any], language: str, late: bool) -> list[Part | str]:
+    """Who writes the minutes of the coming meeting (in private with a link to the kallelse)."""
     day = escape(long_date(str(payload["meeting_day"]), language))
     lines = [_header("📝", t(language, "Minutes of the next meeting"), payload)]
     if payload.get("private"):
         lines.append(t(language, "You write the minutes of the meeting on {day}.").format(day=day))
+        chat, message = payload.get("group_chat_id"), payload.get("kallelse_message_id")
+        link = (
+            links.message_url(chat, message)
+            if isinstance(chat, int) and isinstance(message, int)
+            else None
+        )
+        if link:
+            button = Button(t(language, "Open the kallelse"), url=link)
+            return [Text(with_late_note("\n".join(lines), language, late), keyboard=((button,),))]
     elif payload.get("person"):
         user_id = payload.get("person_user_id")
         name = escape(payload["person"])
@@ -132,7 +143,7 @@ def render_minutes(payload: dict[str, Any], language: str, late: bool) -> str:
                 party=escape(payload.get("party", "")), day=day
             )
         )
-    return with_late_note("\n".join(lines), language, late)
+    return [with_late_note("\n".join(lines), language, late)]
 
 
 def register_renderers() -> None:

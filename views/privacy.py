@@ -13,6 +13,7 @@ from governance.textsplit import escape
 from i18n import N_, _, ngettext
 from services.privacy import ExportListing, PersonalData
 from storage.models import Partnership
+from views.common import clock
 
 # Deep links into the private chat (`handlers.start`): /start priv_<what>.
 START_PREFIX = "priv"
@@ -298,4 +299,5 @@ def export_log_text(listings: Sequence[ExportListing], zone: ZoneInfo) -> str:
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    local = instant.astimezone(zone)
+    return f"{local:%Y-%m-%d} {clock(local)}"  # the one time style: 13.00 in Swedish

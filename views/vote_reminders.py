@@ -155,7 +155,12 @@ def vote_message(
             + escape(choice_name(choice, language) if choice else t(language, "not voted"))
             for person, choice in row.voters
         )
-        if result.rule == "per_party":
+        if result.rule == "per_party" and len(row.voters) == 1:
+            # One representative: the party's vote and who cast it, on one line.
+            person, choice = row.voters[0]
+            shown = choice_name(choice, language) if choice else t(language, "not voted")
+            lines.append(f"<b>{escape(row.party_name)}</b>: {escape(shown)} ({_name(person)})")
+        elif result.rule == "per_party":
             lines.append(party_line(row, language))
             lines.append(f"   {voters}")
         else:
