@@ -136,7 +136,7 @@ def suggestions(state: HelpState) -> list[str]:
     if kind == "samverkansgrupp":
         out.append("lyft")
     if leader:
-        out += ["omrostning", "ordforande", "tidsfrister", "klart"]
+        out += ["omrostning", "tidsfrister", "klart", "ordforande"]
     out += ["moten", "tidsfrister", "uppgifter", "beslutslogg", "ledamoter"]
     return out
 
