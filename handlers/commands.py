@@ -235,6 +235,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "tillagg", "amend", N_("Amend approved minutes (chair)"), justering.amend, audience="chair"
     ),
+    Command(
+        "utdrag",
+        "extract",
+        N_("Extract of one paragraph of approved minutes"),
+        justering.extract,
+        audience="member",
+    ),
     Command("beslutslogg", "decisions", N_("Search the decision register"), decisions.decision_log),
     Command(
         "revideringar", "revisions", N_("Revisions of commitments per party"), decisions.revisions

@@ -5,11 +5,12 @@ from __future__ import annotations
 from handlers.mentions import first_named
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_
-from services import actions, decisions, documentation, register
+from services import actions, decisions, documentation, extracts, register
 from services.errors import Refusal
 from services.people import find
 from views import decision_reminders  # noqa: F401  (importing it registers the reminder renderers)
 from views import decisions as view
+from views import justering as justering_view
 
 
 @in_body()
@@ -20,8 +21,12 @@ def decision_log(act: BodyAct) -> None:
 
 @in_body()
 def revisions(act: BodyAct) -> None:
-    """/revideringar: revisions of commitments per party, with the agreement's diarienummer."""
-    act.reply(view.revisions(register.revisions(act.session, act.partnership)))
+    """/revideringar: revisions of commitments per party, with the agreement's diarienummer, and
+    an extract button for each whose minutes are approved."""
+    found = register.revisions(act.session, act.partnership)
+    listed = [(e.decision, e.body) for _party, entries in found.by_party for e in entries]
+    buttons = justering_view.extract_buttons(extracts.extracts_of_decisions(act.session, listed))
+    act.reply(view.revisions(found), buttons)
 
 
 @in_body(admin=True)

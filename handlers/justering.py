@@ -17,8 +17,8 @@ import handlers.panel_refresh as panel_refresh
 from delivery import outbox
 from handlers.meetings import queue_unpin_kallelse
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
-from i18n import N_
-from services import justering, sitting
+from i18n import N_, language
+from services import extracts, justering, sitting
 from services import minutes as service
 from services.chats import body_of_chat
 from services.errors import Refusal
@@ -69,6 +69,62 @@ def queue_final_protokoll(act: BodyAct, record: ProtokollRecord) -> None:
             parts=parts,
             now=act.now,
         )
+
+
+def queue_extract(act: BodyAct, found: extracts.Extract) -> None:
+    """The extract of one paragraph in this chat, rendered when sent."""
+    record = found.record
+    lang = minutes_view.doc_language(act.partnership)
+    outbox.enqueue(
+        act.session,
+        key=f"utdrag:{record.id}:{found.number}:{act.update.update_id}",
+        kind=protokoll_outbox.EXTRACT_KIND,
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        payload=protokoll_outbox.extract_payload(record, found.protokoll, found.number, lang),
+        language=lang,
+        now=act.now,
+    )
+
+
+def queue_revision_extracts(act: BodyAct, record: ProtokollRecord) -> None:
+    """At locking: each decision revising a party's commitments, as an extract sent privately
+    to that party's members who have started the bot (once per person and paragraph)."""
+    p = service.model_of(record.content)
+    lang = minutes_view.doc_language(act.partnership)
+    for to in extracts.revision_recipients(act.session, record):
+        with language(lang):
+            note = view.revision_note(p, to.number, to.decision, to.party.name)
+        outbox.enqueue(
+            act.session,
+            key=f"utdrag:{record.id}:{to.number}:to:{to.person.id}",
+            kind=protokoll_outbox.EXTRACT_KIND,
+            chat_id=to.chat_id,
+            thread_id=None,
+            partnership_id=act.partnership.id,
+            payload=protokoll_outbox.extract_payload(record, p, to.number, lang, note),
+            language=lang,
+            now=act.now,
+        )
+
+
+@in_body()
+def extract(act: BodyAct) -> None:
+    """/utdrag [§ or decision number]: the extract of one paragraph of approved minutes; the
+    paragraphs offered as buttons when none (or none found) is named."""
+    found = extracts.find_extract(act.session, act.body, act.args)
+    if isinstance(found, extracts.Choice):
+        act.reply(*view.choose_paragraph(found.record, found.protokoll))
+        return
+    queue_extract(act, found)
+
+
+@in_body(data=rf"{view.EXTRACT}:(\d+):(\d+)")
+def extract_button(act: BodyAct) -> None:
+    found = extracts.extract_of(act.session, act.body, int(act.data[0]), int(act.data[1]))
+    act.answer(view.extract_queued())
+    queue_extract(act, found)
 
 
 def _announce(act: BodyAct, record: ProtokollRecord, text: str) -> None:
@@ -167,6 +223,7 @@ def justering_button(act: BodyAct) -> None:
         act.answer(view.locked_toast())
         act.edit(view.locked(service.model_of(record.content)))
         queue_final_protokoll(act, record)
+        queue_revision_extracts(act, record)
 
 
 @in_body(admin=True)

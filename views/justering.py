@@ -14,6 +14,7 @@ from views.common import esc
 from views.minutes import doc_language
 
 JUSTERING = "js"  # "js:<protokoll>:<a|c>": approve, or ask for a change
+EXTRACT = "ux"  # "ux:<protokoll>:<§>": the extract of one paragraph
 ROLE_LABELS = {CHAIR: N_("chair"), JUSTERARE: N_("justerare")}
 
 
@@ -117,4 +118,61 @@ def final_checksum(record: ProtokollRecord) -> str:
 def reason_noted() -> str:
     return _(
         "The request for a change is noted. The author or the chair corrects lines with /andra or /stryk (as a reply to the line); the chair then makes a new draft with /utkast."
+    )
+
+
+# --- protokollsutdrag -------------------------------------------------------------------------
+
+
+def extract_name(p: doc.Protokoll, number: int) -> str:
+    stem = "protokollsutdrag-" + re.sub(r"[^A-Za-z0-9]+", "-", p.meeting_number).strip("-")
+    return f"{stem}-paragraf-{number}.pdf".encode("ascii", "replace").decode().replace("?", "x")
+
+
+def extract_caption(p: doc.Protokoll, number: int) -> str:
+    return _("Extract from the minutes {label}, § {number}").format(
+        label=esc(p.meeting_number), number=number
+    )
+
+
+def revision_note(p: doc.Protokoll, number: int, decision: str, party: str) -> str:
+    """Sent privately before the extract to a member of the party a revision concerns."""
+    return _(
+        "The minutes {label} are approved. § {number} (decision {decision}) revises the commitments of {party}; here is the extract."
+    ).format(label=esc(p.meeting_number), number=number, decision=esc(decision), party=esc(party))
+
+
+def choose_paragraph(record: ProtokollRecord, p: doc.Protokoll) -> tuple[str, InlineKeyboardMarkup]:
+    """The paragraphs of the latest approved minutes as buttons, four to a row."""
+    text = _("Which paragraph of the minutes {label} do you want as an extract?").format(
+        label=esc(p.meeting_number)
+    )
+    buttons = [
+        InlineKeyboardButton(
+            f"§ {item.number} {item.title}"[:40],
+            callback_data=f"{EXTRACT}:{record.id}:{item.number}",
+        )
+        for item in p.items[:60]
+    ]
+    return text, InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def extract_queued() -> str:
+    return _("The extract is on its way.")
+
+
+def extract_buttons(found: list[tuple[str, int, int]]) -> InlineKeyboardMarkup | None:
+    """One "Extract SG 2026:2 (§ 5)" button per approved decision (at most 30)."""
+    if not found:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("Extract {label} (§ {number})").format(label=label, number=number),
+                    callback_data=f"{EXTRACT}:{protokoll_id}:{number}",
+                )
+            ]
+            for label, protokoll_id, number in found[-30:]
+        ]
     )

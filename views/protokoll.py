@@ -5,6 +5,8 @@ All three render `governance.protokoll.document_view`, so they say the same thin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from governance.protokoll import DecisionKind, Protokoll, document_view  # noqa: F401
 from governance.textsplit import MESSAGE_LIMIT, escape, split_html
 
@@ -60,3 +62,21 @@ def to_docx(p: Protokoll, language: str = "sv") -> bytes:
     from views.protokoll_docx import render_docx
 
     return render_docx(document_view(p, language), p.date)
+
+
+def to_extract_pdf(p: Protokoll, number: int, language: str = "sv") -> bytes:
+    """A protokollsutdrag: § `number` of the locked `p` alone, under the meeting's head and
+    attendance, with the whole protokoll's justering block and hash (what it is an extract of)."""
+    from views.protokoll_pdf import render_pdf
+
+    item = next(i for i in p.items if i.number == number)
+    view = document_view(replace(p, items=(item,), action_items=()), language)
+    lab = view.labels
+    return render_pdf(
+        replace(
+            view,
+            title=lab["extract"],
+            amendment_line=lab["extract_of"].format(meeting=p.meeting_number),
+        ),
+        p.date,
+    )

@@ -19,6 +19,7 @@ from views import justering as view
 from views import protokoll as protokoll_view
 
 DRAFT_KIND = "protokoll.post"
+EXTRACT_KIND = "protokoll.extract"
 PDF, DOCX = (
     "application/pdf",
     ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -84,3 +85,33 @@ def final_docx(record: ProtokollRecord, p: doc.Protokoll, lang: str) -> list[Par
         caption = view.caption(record, p, True)
     data = protokoll_view.to_docx(p, lang)
     return [Document(view.docx_name(record, p), data=data, caption=caption, mime_type=DOCX)]
+
+
+def extract_payload(
+    record: ProtokollRecord, p: doc.Protokoll, number: int, lang: str, note: str | None = None
+) -> dict[str, Any]:
+    """An extract of § `number`, rendered when sent (off the transaction)."""
+    with language(lang):
+        caption = view.extract_caption(p, number)
+    return {
+        "content": record.content,
+        "number": number,
+        "lang": lang,
+        "name": view.extract_name(p, number),
+        "caption": caption,
+        "note": note,
+    }
+
+
+@renders(EXTRACT_KIND, heavy=True)
+def render_extract(payload: dict[str, Any], _language: str, _late: bool) -> list[Part | str]:
+    """A note (when given), then the extract's PDF with its caption."""
+    p = doc.from_canonical_json(json.dumps(payload["content"], ensure_ascii=False))
+    data = protokoll_view.to_extract_pdf(p, int(payload["number"]), str(payload["lang"]))
+    parts: list[Part | str] = []
+    if payload.get("note"):
+        parts.append(Text(str(payload["note"])))
+    parts.append(
+        Document(str(payload["name"]), data=data, caption=payload.get("caption"), mime_type=PDF)
+    )
+    return parts
