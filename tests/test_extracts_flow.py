@@ -5,6 +5,7 @@ sent privately as an extract to that party's members who have started the bot.""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fakeapi.models import FakeChat
 from storage.models import ProtokollRecord
@@ -15,7 +16,7 @@ from tests.test_meetings_flow import CHAIR, CITY, SG_CHAT, press, say
 from tests.test_minutes_flow import meeting_harness, rows  # noqa: F401
 
 
-def documents(h: Harness, chat_id: int, before: int = 0) -> list[object]:
+def documents(h: Harness, chat_id: int, before: int = 0) -> list[Any]:
     return [m for m in h.fake.sent[before:] if m.chat_id == chat_id and m.document_name]
 
 
@@ -49,9 +50,9 @@ async def test_extract_of_a_paragraph_and_revisions_sent_privately(
     before = len(h.fake.sent)
     await say(h, CITY, SG_CHAT, "/utdrag SG 2026:1")
     (by_number,) = documents(h, SG_CHAT.id, before)
-    text = "".join(pages_text(by_number.document_bytes or b""))  # type: ignore[attr-defined]
+    text = "".join(pages_text(by_number.document_bytes or b""))
     assert "Rapporten godkänns" in text and len(re.findall(r"§ \d+ ", text)) == 1
-    assert "SG 2026:1" in by_number.plain  # type: ignore[attr-defined]  (the caption)
+    assert "SG 2026:1" in by_number.plain  # the caption
 
     # /utdrag with nothing: the paragraphs as buttons; a press sends that one.
     question = (await say(h, CITY, SG_CHAT, "/utdrag"))[-1]
@@ -61,7 +62,7 @@ async def test_extract_of_a_paragraph_and_revisions_sent_privately(
     before = len(h.fake.sent)
     await press(h, CITY, SG_CHAT, question.message_id, choices[0])
     (pressed,) = documents(h, SG_CHAT.id, before)
-    assert pressed.document_name.endswith("-paragraf-1.pdf")  # type: ignore[attr-defined]
+    assert pressed.document_name.endswith("-paragraf-1.pdf")
     # "§ 99" does not exist: the buttons again, nothing sent.
     before = len(h.fake.sent)
     replies = await say(h, CITY, SG_CHAT, "/utdrag § 99")
@@ -77,4 +78,4 @@ async def test_extract_of_a_paragraph_and_revisions_sent_privately(
     before = len(h.fake.sent)
     await press(h, CITY, SG_CHAT, listing.message_id, button)
     (revision,) = documents(h, SG_CHAT.id, before)
-    assert "Convictus tar över." in "".join(pages_text(revision.document_bytes or b""))  # type: ignore[attr-defined]
+    assert "Convictus tar över." in "".join(pages_text(revision.document_bytes or b""))
