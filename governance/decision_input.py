@@ -20,6 +20,9 @@ word. Tags, in Swedish or English, case and diacritics ignored::
 An optional date after the party (removal, notice) may lie in the past: the notice arrived in
 writing last week, or the decision names the party's last day. Without it the decision's day
 counts (see `services.agreement`).
+
+`[omedelbar justering]` (en `[immediate]`) before any of these asks for the paragraph to be
+justerat at once, during the meeting (`split_immediate`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "TagProblem",
     "TagProblemCode",
     "parse_decision_text",
+    "split_immediate",
 ]
 
 CADENCE_CHANGE = "cadence_change"
@@ -285,3 +289,19 @@ def parse_decision_text(raw: str, *, today: date) -> DecisionTag | TagProblem:
     if not text:
         return TagProblem(TagProblemCode.TEXT_MISSING)
     return DecisionTag(kind=kind, party=party, due_on=due_on, months=months, text=text)
+
+
+# Omedelbar justering: a tag of its own, before (or instead of) the type tag.
+_IMMEDIATE = ("omedelbar justering", "omedelbart justerad", "omedelbar", "immediate")
+
+
+def split_immediate(raw: str) -> tuple[bool, str]:
+    """(True, the rest) when `raw` starts with `[omedelbar justering]` (en `[immediate]`);
+    (False, `raw`) otherwise. The rest may start with a type tag as usual."""
+    split = _split_tag(raw)
+    if split is None or isinstance(split, TagProblem):
+        return False, raw
+    inside, rest = split
+    if " ".join(_fold(inside).split()) in _IMMEDIATE:
+        return True, rest
+    return False, raw

@@ -67,6 +67,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         (r"^na:", minutes.attendance_button),
         (r"^js:", justering.justering_button),
         (r"^ux:", justering.extract_button),
+        (r"^oj:", justering.immediate_button),
     ):
         application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
     # 2: a plain reply to the bot giving the reason for a requested change to the minutes (its

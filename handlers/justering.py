@@ -18,7 +18,7 @@ from delivery import outbox
 from handlers.meetings import queue_unpin_kallelse
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_, language
-from services import extracts, justering, sitting
+from services import extracts, immediate, justering, sitting
 from services import minutes as service
 from services.chats import body_of_chat
 from services.errors import Refusal
@@ -125,6 +125,45 @@ def extract_button(act: BodyAct) -> None:
     found = extracts.extract_of(act.session, act.body, int(act.data[0]), int(act.data[1]))
     act.answer(view.extract_queued())
     queue_extract(act, found)
+
+
+@in_body(admin=True, data=rf"{view.IMMEDIATE}:(\d+)")
+def immediate_button(act: BodyAct) -> None:
+    """The chair's or a justerare's approval of a paragraph at once; at the last one the
+    paragraph is locked and posted as an extract."""
+    act.require_person()
+    outcome = immediate.approve(
+        act.session,
+        body=act.body,
+        role=act.role,
+        immediate_id=int(act.data[0]),
+        names=minutes_view.names_for(act.partnership),
+        now=act.now,
+    )
+    if not outcome.locked or outcome.protokoll is None:
+        act.answer(view.approved_waiting(outcome.waiting))
+        return
+    p, row = outcome.protokoll, outcome.row
+    assert row.number is not None and row.content is not None
+    label = p.items[0].decisions[0].number if p.items[0].decisions else ""
+    act.answer(view.locked_toast())
+    act.edit(view.immediate_locked(row.number, label))
+    lang = minutes_view.doc_language(act.partnership)
+    with language(lang):
+        caption = view.immediate_caption(p, row.number)
+    outbox.enqueue(
+        act.session,
+        key=f"omedelbar:{row.id}",
+        kind=protokoll_outbox.EXTRACT_KIND,
+        chat_id=act.chat.id,
+        thread_id=act.thread,
+        partnership_id=act.partnership.id,
+        payload=protokoll_outbox.extract_payload_of(
+            row.content, p, row.number, lang, None, caption
+        ),
+        language=lang,
+        now=act.now,
+    )
 
 
 def _announce(act: BodyAct, record: ProtokollRecord, text: str) -> None:

@@ -13,14 +13,18 @@ from __future__ import annotations
 import re
 
 import handlers.panel_refresh as panel_refresh
+from governance.decision_input import split_immediate
 from governance.timeparse import AmbiguousDate, Invalid, parse_date_prefix
 from handlers.dates import date_error_text, day_first
 from handlers.mentions import all_named, first_named
 from handlers.wrapper import BodyAct, in_body
 from i18n import N_
+from services import immediate, sitting
 from services import minutes as service
-from services import sitting
 from services.errors import Refusal
+from storage.decisions import decision_label
+from storage.models import Meeting
+from views import justering as justering_view
 from views import minutes as view
 
 _LINE_REF = re.compile(r"#(\d+)")
@@ -118,11 +122,12 @@ def note(act: BodyAct) -> None:
 @in_body(admin=True)
 def decision(act: BodyAct) -> None:
     act.require_person()
+    at_once, raw = split_immediate(act.args)
     entry, recorded = service.record_decision(
         act.session,
         body=act.body,
         role=act.role,
-        raw=act.args,
+        raw=raw,
         source_message_id=_source_id(act),
         now=act.now,
         today=act.today,
@@ -130,6 +135,13 @@ def decision(act: BodyAct) -> None:
     # An escalated question's answer goes back at once: the DecisionRecorded event wakes the
     # dispatcher after the commit.
     act.reply(view.decision_recorded(act.body, recorded, entry.id))
+    if at_once:  # [omedelbar justering]: the chair and the justerare approve it now
+        meeting = act.session.get(Meeting, recorded.meeting_id)
+        assert meeting is not None
+        row = immediate.mark(act.session, meeting=meeting, decision=recorded, now=act.now)
+        assert row.id is not None
+        label = decision_label(act.body, recorded)
+        act.reply(*justering_view.immediate_prompt(row.id, label))
     panel_refresh.refresh_after(act)
 
 

@@ -28,6 +28,7 @@ from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
 from services.roles import Role
 from storage import attachments as attachment_repo
+from storage import immediate as immediate_repo
 from storage import meetings as meeting_repo
 from storage import minutes as repo
 from storage import people
@@ -633,6 +634,15 @@ def guarded_in(
     )
 
 
+def _justerad_at_once(session: Session, entry_id: int) -> bool:
+    """True if the line is a decision whose paragraph was locked by omedelbar justering."""
+    decision = repo.decision_of_entry(session, entry_id)
+    if decision is None or decision.id is None:
+        return False
+    found = immediate_repo.for_decision(session, decision.id)
+    return found is not None and found.status == "final"
+
+
 def _correct(
     session: Session,
     *,
@@ -652,6 +662,10 @@ def _correct(
         raise Refusal(N_("Only the author of the line or the chair can correct it."))
     if entry.struck:
         raise Refusal(N_("That line is already struck."))
+    if _justerad_at_once(session, entry_id):
+        raise Refusal(
+            N_("This decision was justerad at once during the meeting; it cannot be changed.")
+        )
     revision = MinuteRevision(
         entry_id=entry_id,
         old_text=entry.text,

@@ -26,6 +26,7 @@ from i18n import N_
 from storage.attachments import Attachment
 from storage.calendar_feeds import CalendarSubscription
 from storage.deadline_facts import DeadlineMet
+from storage.immediate import ImmediateApproval
 from storage.inbox import InboundUpdate
 from storage.models import (
     ActionItem,
@@ -112,6 +113,12 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
         "minute_corrections", MinuteRevision, "by_person_id", N_("corrections of the minutes")
     ),
     PersonColumn("justering", Justering, "person_id", N_("approvals of minutes")),
+    PersonColumn(
+        "immediate_justering",
+        ImmediateApproval,
+        "person_id",
+        N_("approvals of paragraphs justerade at once"),
+    ),
     PersonColumn("action_items", ActionItem, "owner_person_id", N_("action items")),
     PersonColumn("votes_opened", Vote, "opened_by_person_id", N_("votes opened")),
     PersonColumn("ballots", Ballot, "person_id", N_("ballots cast")),

@@ -15,6 +15,7 @@ from views.minutes import doc_language
 
 JUSTERING = "js"  # "js:<protokoll>:<a|c>": approve, or ask for a change
 EXTRACT = "ux"  # "ux:<protokoll>:<§>": the extract of one paragraph
+IMMEDIATE = "oj"  # "oj:<immediate justering>": approve a paragraph at once
 ROLE_LABELS = {CHAIR: N_("chair"), JUSTERARE: N_("justerare")}
 
 
@@ -175,4 +176,27 @@ def extract_buttons(found: list[tuple[str, int, int]]) -> InlineKeyboardMarkup |
             ]
             for label, protokoll_id, number in found[-30:]
         ]
+    )
+
+
+# --- omedelbar justering ------------------------------------------------------------------------
+
+
+def immediate_prompt(immediate_id: int, label: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "Decision {label} is to be justerad at once. The chair and the justerare: read the paragraph in the minutes so far and approve it with the button."
+    ).format(label=esc(label))
+    button = InlineKeyboardButton(_("Justera at once"), callback_data=f"{IMMEDIATE}:{immediate_id}")
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def immediate_locked(number: int, label: str) -> str:
+    return _(
+        "§ {number} (decision {label}) is justerad at once and locked; the extract follows. The rest of the minutes follows the normal justering."
+    ).format(number=number, label=esc(label))
+
+
+def immediate_caption(p: doc.Protokoll, number: int) -> str:
+    return _("Extract from the minutes {label}, § {number}, justerad at once").format(
+        label=esc(p.meeting_number), number=number
     )

@@ -93,8 +93,21 @@ def extract_payload(
     """An extract of § `number`, rendered when sent (off the transaction)."""
     with language(lang):
         caption = view.extract_caption(p, number)
+    return extract_payload_of(record.content, p, number, lang, note, caption)
+
+
+def extract_payload_of(
+    content: dict[str, Any],
+    p: doc.Protokoll,
+    number: int,
+    lang: str,
+    note: str | None,
+    caption: str,
+) -> dict[str, Any]:
+    """An extract of § `number` of the locked `content` (a protokoll, or the one paragraph of
+    an omedelbar justering)."""
     return {
-        "content": record.content,
+        "content": content,
         "number": number,
         "lang": lang,
         "name": view.extract_name(p, number),

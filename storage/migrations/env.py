@@ -10,6 +10,7 @@ import storage.agreement_facts
 import storage.attachments
 import storage.calendar_feeds
 import storage.deadline_facts
+import storage.immediate
 import storage.inbox
 import storage.models  # registers every table on SQLModel.metadata
 import storage.reminders
