@@ -52,7 +52,7 @@ async def test_extract_of_a_paragraph_and_revisions_sent_privately(
     (by_number,) = documents(h, SG_CHAT.id, before)
     text = "".join(pages_text(by_number.document_bytes or b""))
     assert "Rapporten godkänns" in text and len(re.findall(r"§ \d+ ", text)) == 1
-    assert "SG 2026:1" in by_number.plain  # the caption
+    assert final.content["meeting_number"] in by_number.plain  # the caption names it
 
     # /utdrag with nothing: the paragraphs as buttons; a press sends that one.
     question = (await say(h, CITY, SG_CHAT, "/utdrag"))[-1]

@@ -76,9 +76,15 @@ async def test_a_protokoll_a_registrator_files_as_it_is(
     await press(h, STEFAN, SG_CHAT, panel.message_id, approve)
     final = rows(h, ProtokollRecord)[-1]
     assert final.status == "final"
-    files = {m.document_name: m for m in h.fake.sent[before:] if m.document_name}
-    pdf = files["protokoll-SG-2026-1.pdf"].document_bytes or b""
-    word = files["protokoll-SG-2026-1.docx"].document_bytes or b""
+    files = {
+        (m.document_name or "").rsplit(".", 1)[-1]: m
+        for m in h.fake.sent[before:]
+        if m.document_name
+    }
+    assert sorted(files) == ["docx", "pdf"]
+    assert files["pdf"].document_name.startswith("protokoll-")  # type: ignore[union-attr]
+    pdf = files["pdf"].document_bytes or b""
+    word = files["docx"].document_bytes or b""
 
     # What the registrator reads on the pages.
     pages = pages_text(pdf)
