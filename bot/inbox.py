@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.outage import is_database_outage, monitor
+from services import senders
 from storage import inbox
 from storage.db import transaction
 from storage.runtime import Runtime
@@ -66,6 +67,13 @@ async def on_database_error(update: object, context: Any) -> None:
 
 
 class InboxWorker:
+    """Takes stored updates `batch` at a time and hands them to the Application one by one.
+
+    The common path costs the inbox no transaction of its own per update: the row is marked
+    handled inside the handler's transaction (`services.senders.mark_stored`, through the
+    wrapper's `settle_in`), and only an update no handler marked (ignored, refused, stopped)
+    is marked here. One heartbeat task renews the leases of every row in hand."""
+
     def __init__(
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
@@ -74,33 +82,47 @@ class InboxWorker:
         lease_seconds: float = 60.0,
         poll_interval: float = 0.5,
         worker_id: str | None = None,
+        batch: int = 16,
     ) -> None:
         self.application = application
         self.services = services
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_interval = poll_interval
+        self.batch = max(1, batch)
         self.worker_id = (
             worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )[:64]
         self.handled = 0
+        self._held: list[int] = []  # taken, not yet marked handled: their leases are renewed
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox-worker")
+        self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="inbox-heartbeat")
 
     def wake(self) -> None:
         self._wakeup.set()
 
     async def stop(self) -> None:
-        """Finishes the update in hand; the rest stay stored for the next start or process."""
+        """Finishes the update in hand; the rest stay stored for the next start or process
+        (those taken but not begun are given back at once)."""
         self._stopping = True
         self._wakeup.set()
         if self._task is not None:
             await self._task
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat_task
+        if self._held:
+            held, self._held = list(self._held), []
+            with contextlib.suppress(Exception):  # an outage: their leases run out instead
+                await asyncio.to_thread(self._release, held)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -140,47 +162,73 @@ class InboxWorker:
     def _take(self) -> list[inbox.Taken]:
         with transaction(self.services.session_factory) as session:
             return inbox.take(
-                session, worker=self.worker_id, now=wall_clock(), lease=self.lease, limit=1
+                session,
+                worker=self.worker_id,
+                now=wall_clock(),
+                lease=self.lease,
+                limit=self.batch,
             )
 
+    def _release(self, update_ids: list[int]) -> None:
+        with transaction(self.services.session_factory) as session:
+            inbox.release(session, update_ids, worker=self.worker_id)
+
     async def _handle(self, taken: list[inbox.Taken]) -> None:
+        self._held = [item.update_id for item in taken]
         for item in taken:
-            if item.attempts > 1:
-                log.info(
-                    "update %s is handled again: its earlier handler was cut off", item.update_id
-                )
+            if self._stopping:
+                return  # the rest are given back by stop()
+            await self._handle_one(item)
+            with contextlib.suppress(ValueError):
+                self._held.remove(item.update_id)
+
+    async def _handle_one(self, item: inbox.Taken) -> None:
+        if item.attempts > 1:
+            log.info("update %s is handled again: its earlier handler was cut off", item.update_id)
+        try:
+            update = Update.de_json(item.payload, self.application.bot)
+        except Exception:
+            log.error("stored update %s cannot be read; it is set aside", item.update_id)
+            await self._finish(item.update_id)
+            return
+        while True:
+            attempt = _Attempt()
+            reset = _CURRENT.set(attempt)
+            stored, stored_reset = senders.handling_stored(item.update_id)
             try:
-                update = Update.de_json(item.payload, self.application.bot)
-            except Exception:
-                log.error("stored update %s cannot be read; it is set aside", item.update_id)
-                await self._finish(item.update_id)
-                continue
-            while True:
-                attempt = _Attempt()
-                reset = _CURRENT.set(attempt)
-                heartbeat = asyncio.create_task(self._heartbeat(item.update_id))
-                try:
-                    await self.application.process_update(update)
-                finally:
-                    heartbeat.cancel()
-                    _CURRENT.reset(reset)
-                if not attempt.outage:
-                    break
-                # The database went away under the handler: nothing was answered. Wait for it,
-                # keep the lease, and handle the update again.
-                if not await self._wait_and_reclaim(item.update_id):
-                    break
+                await self.application.process_update(update)
+            finally:
+                senders.done_handling(stored_reset)
+                _CURRENT.reset(reset)
+            if not attempt.outage:
+                break
+            # The database went away under the handler: nothing was answered. Wait for it,
+            # keep the lease, and handle the update again.
+            if not await self._wait_and_reclaim(item.update_id):
+                return
+        if stored.marked:
+            self.handled += 1  # marked with the handler's work, in its transaction
+        else:
             await self._finish(item.update_id)
 
-    async def _heartbeat(self, update_id: int) -> None:
+    async def _heartbeat(self) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.2)
         while True:
             await asyncio.sleep(interval)
+            held = list(self._held)
+            if not held:
+                continue
             try:
-                await asyncio.to_thread(self._renew, update_id, False)
+                await asyncio.to_thread(self._renew_all, held)
             except Exception as exc:  # an outage: the handler will meet it too
                 if not is_database_outage(exc):
-                    log.warning("could not extend the lease of update %s", update_id)
+                    log.warning("could not extend the leases of updates %s", held)
+
+    def _renew_all(self, update_ids: list[int]) -> None:
+        with transaction(self.services.session_factory) as session:
+            inbox.renew_all(
+                session, update_ids, worker=self.worker_id, now=wall_clock(), lease=self.lease
+            )
 
     def _renew(self, update_id: int, reclaim: bool) -> bool:
         with transaction(self.services.session_factory) as session:

@@ -123,11 +123,13 @@ def current_unit() -> UpdateUnit | None:
     return _UNIT.get()
 
 
-def _settle(session: Session, context: BotContext, unit: UpdateUnit, *, full: bool) -> bool:
+def _settle(
+    session: Session, context: BotContext, unit: UpdateUnit, *, full: bool, claim: bool = True
+) -> bool:
     """In the caller's transaction: claim the update id (False: another delivery has it) and,
     when it changed or `full`, remember the sender and read the chat's languages."""
     svc = context.runtime
-    if not senders.claim(session, unit.update_id, svc.now()):
+    if claim and not senders.claim(session, unit.update_id, svc.now()):
         return False
     if full or not caches(context).sender_known(unit):
         unit.languages = senders.remember(
@@ -142,12 +144,17 @@ def _settle(session: Session, context: BotContext, unit: UpdateUnit, *, full: bo
 
 
 def settle_in(session: Session, context: BotContext) -> bool:
-    """For the wrapper, inside its transaction: settle the update there unless already done.
-    False when the update was already handled (the caller rolls back and stays silent)."""
+    """For the wrapper, inside its transaction: settle the update there unless already done,
+    and mark its inbox row handled (`services.senders.mark_stored`). False when the update was
+    already handled (the caller rolls back and stays silent)."""
     unit = _UNIT.get()
-    if unit is None or unit.settled:
+    if unit is None:
         return True
-    return _settle(session, context, unit, full=False)
+    if not unit.settled:
+        return _settle(session, context, unit, full=False)
+    # Settled early (a new sender) without its claim: an update from the inbox is claimed, its
+    # row marked handled, with its work, so one commit records both.
+    return senders.mark_stored(session, unit.update_id)
 
 
 def settled(context: BotContext) -> None:
@@ -185,9 +192,12 @@ async def handle_once(update: Update, context: BotContext) -> None:
         return
     svc = context.runtime
 
+    # An update from the inbox is claimed later, with its work (`settle_in`, `settle_update`).
+    claim = senders.stored_update() is None
+
     def settle() -> bool:
         with transaction(svc.session_factory) as session:
-            return _settle(session, context, unit, full=True)
+            return _settle(session, context, unit, full=True, claim=claim)
 
     if not await asyncio.to_thread(settle):
         raise ApplicationHandlerStop
@@ -211,12 +221,17 @@ async def remember_sender(update: Update, context: BotContext) -> None:
 async def settle_update(update: Update, context: BotContext) -> None:
     """Last: an update no wrapped handler settled gets its claim (and changed sender) written."""
     unit = _UNIT.get()
-    if unit is None or unit.settled or unit.update_id != update.update_id:
+    if unit is None or unit.update_id != update.update_id:
+        return
+    stored = senders.stored_update()
+    if unit.settled and (stored is None or stored.marked):
         return
     svc = context.runtime
 
     def settle() -> bool:
         with transaction(svc.session_factory) as session:
+            if unit.settled:
+                return senders.mark_stored(session, unit.update_id)
             return _settle(session, context, unit, full=False)
 
     await asyncio.to_thread(settle)

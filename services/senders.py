@@ -2,17 +2,80 @@
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlmodel import Session
 
-from storage import bodies, people, updates
+from storage import bodies, inbox, people, updates
 from storage.models import Partnership
 
 
+@dataclass
+class Stored:
+    """The inbox row the update in hand came from (set by the inbox worker, `bot.inbox`).
+
+    The row is marked handled in the transaction that does the update's work (`mark_stored`),
+    so the worker runs no transaction of its own for it, and a crash can no longer fall between
+    the work's commit and the mark: either both are recorded or neither is."""
+
+    update_id: int
+    pending: bool = False  # marked in the transaction now open
+    marked: bool = False  # marked, and that transaction committed
+
+
+_STORED: contextvars.ContextVar[Stored | None] = contextvars.ContextVar(
+    "stored_update", default=None
+)
+
+
+def handling_stored(update_id: int) -> tuple[Stored, contextvars.Token[Stored | None]]:
+    """For the inbox worker: the update it hands to the Application came from this row."""
+    stored = Stored(update_id)
+    return stored, _STORED.set(stored)
+
+
+def done_handling(token: contextvars.Token[Stored | None]) -> None:
+    _STORED.reset(token)
+
+
+def stored_update() -> Stored | None:
+    """The inbox row of the update in hand, when it came from the inbox."""
+    return _STORED.get()
+
+
+def mark_stored(session: Session, update_id: int) -> bool:
+    """In the caller's transaction: marks the update's inbox row handled; `Stored.marked` says
+    so once this transaction committed. This is the update's claim: False when another process
+    that took the row over marked it first (the caller rolls back and stays silent). True, and
+    nothing written, for an update not from the inbox or already marked by this process."""
+    stored = _STORED.get()
+    if stored is None or stored.marked or stored.pending or stored.update_id != update_id:
+        return True
+    # Leases and their bookkeeping follow the wall clock, not the (injectable) calendar.
+    if not inbox.mark_handled(session, update_id, datetime.now(UTC)):
+        return False
+    stored.pending = True
+
+    def committed(_session: Session) -> None:
+        stored.pending, stored.marked = False, True
+
+    def rolled_back(_session: Session) -> None:
+        stored.pending = False
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
+    return True
+
+
 def claim(session: Session, update_id: int, now: datetime) -> bool:
-    """True the first time an update id is seen, by this or any other bot process."""
+    """True the first time an update id is seen, by this or any other bot process. An update
+    from the inbox is claimed by marking its row handled (`mark_stored`), in the transaction
+    that does its work; others (PTB's own updater, the tests' harness) by a row of their own."""
+    if _STORED.get() is not None:
+        return mark_stored(session, update_id)
     return updates.claim_update(session, update_id, now)
 
 

@@ -29,7 +29,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        # No pre-ping: it costs every transaction one more round trip. A connection that died
+        # with the server fails its first statement instead; SQLAlchemy then drops the whole
+        # pool, and the update or job meets a database outage, which it already survives
+        # (the inbox worker handles the update again: bot.inbox).
+        return create_engine(url, echo=echo, pool_pre_ping=False)
 
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):

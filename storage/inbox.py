@@ -116,19 +116,56 @@ def renew(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew_all(
+    session: Session, update_ids: list[int], *, worker: str, now: datetime, lease: timedelta
+) -> None:
+    """Extends this worker's leases on the rows it holds (one statement for a whole batch)."""
+    if not update_ids:
+        return
+    session.execute(
+        update(InboundUpdate)
+        .where(
+            col(InboundUpdate.update_id).in_(update_ids),
+            col(InboundUpdate.taken_by) == worker[:64],
+            col(InboundUpdate.handled_at).is_(None),
+        )
+        .values(lease_until=now + lease)
+    )
+
+
+def release(session: Session, update_ids: list[int], *, worker: str) -> int:
+    """Gives back rows taken but not begun (the process is stopping): free for the next worker
+    at once, and not counted as an interrupted attempt."""
+    if not update_ids:
+        return 0
+    result = session.execute(
+        update(InboundUpdate)
+        .where(
+            col(InboundUpdate.update_id).in_(update_ids),
+            col(InboundUpdate.taken_by) == worker[:64],
+            col(InboundUpdate.handled_at).is_(None),
+        )
+        .values(lease_until=None, taken_by=None, attempts=InboundUpdate.attempts - 1)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def forget_claim(session: Session, update_id: int) -> None:
     """Lets the handlers run again for an update whose earlier run was cut off."""
     session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == update_id))
 
 
-def mark_handled(session: Session, update_id: int, now: datetime) -> None:
+def mark_handled(session: Session, update_id: int, now: datetime) -> bool:
     """Handled: the update's content (what people wrote, their names) is no longer kept; its id
-    stays until `forget_handled`, so a redelivery is still recognised."""
-    session.execute(
+    stays until `forget_handled`, so a redelivery is still recognised. False when it was
+    already marked (by another process that took the row over): in the handler's transaction
+    this is the update's claim, so the work is done once."""
+    result = session.execute(
         update(InboundUpdate)
-        .where(col(InboundUpdate.update_id) == update_id)
+        .where(col(InboundUpdate.update_id) == update_id, col(InboundUpdate.handled_at).is_(None))
         .values(handled_at=now, lease_until=None, payload={})
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def pending_count(session: Session) -> int:
