@@ -10,6 +10,7 @@ whose process died is taken over when its lease runs out.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import logging
@@ -93,6 +94,9 @@ class InboxWorker:
             worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )[:64]
         self.handled = 0
+        # The last updates handled through to their answers (what tests and benchmarks wait
+        # for: the row is marked handled at the handler's commit, before its answers go out).
+        self.finished: collections.deque[int] = collections.deque(maxlen=10_000)
         self._held: list[int] = []  # taken, not yet marked handled: their leases are renewed
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -181,6 +185,7 @@ class InboxWorker:
             await self._handle_one(item)
             with contextlib.suppress(ValueError):
                 self._held.remove(item.update_id)
+            self.finished.append(item.update_id)
 
     async def _handle_one(self, item: inbox.Taken) -> None:
         if item.attempts > 1:

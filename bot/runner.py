@@ -31,6 +31,7 @@ from storage.runtime import Clock, Runtime, system_clock
 
 log = logging.getLogger("bot")
 
+INBOX_WORKER = "inbox-worker"
 TOKEN_REJECTED = "Telegram rejected the token; check TELEGRAM_BOT_TOKEN"
 
 
@@ -151,6 +152,7 @@ async def _serve(
     log.info("connected to Telegram as @%s, in %s mode", me, settings.bot_mode)
 
     worker = InboxWorker(application, services, lease_seconds=settings.update_lease_seconds)
+    application.bot_data[INBOX_WORKER] = worker
     web_runner = None
     poller: DurablePoller | None = None
     poll_task: asyncio.Task[None] | None = None

@@ -22,12 +22,11 @@ from sqlmodel import select
 
 from bot.app import make_services
 from bot.config import Settings
-from bot.runner import serve
+from bot.runner import INBOX_WORKER, serve
 from fakeapi import FakeChat, FakeTelegram, FakeUser, SentMessage
 from services.partnerships import set_administrator
 from storage.calendar_feeds import CalendarSubscription
 from storage.db import transaction
-from storage.inbox import InboundUpdate
 from storage.models import Person
 from storage.runtime import Runtime
 from tests.conftest import TOKEN, FakeClock, import_example
@@ -50,6 +49,7 @@ class Bot:
     fake: FakeTelegram
     services: Runtime
     web: str
+    application: Any
 
     async def say(self, user: FakeUser, chat: FakeChat, text: str) -> list[SentMessage]:
         before = len(self.fake.sent)
@@ -61,12 +61,12 @@ class Bot:
         await self.settle(self.fake.press(user, message, chat, data))
 
     async def settle(self, update: dict[str, Any]) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with transaction(self.services.session_factory) as session:
-                row = session.get(InboundUpdate, update["update_id"])
-                if row is not None and row.handled_at is not None:
-                    break
+        """Until the inbox worker handled the update through to its answers (its row is marked
+        handled earlier, at the handler's commit)."""
+        worker = self.application.bot_data[INBOX_WORKER]
+        for _ in range(1500):  # 30 s
+            if update["update_id"] in worker.finished:
+                break
             await asyncio.sleep(0.02)
         await self.fake.wait_until_idle(timeout=30, quiet=0.1)
 
@@ -91,7 +91,10 @@ async def bot(fake_telegram: FakeTelegram, sqlite_url: str, clock: FakeClock) ->
     services = make_services(settings, clock=clock)
     import_example(services, "sof-2025-144.toml")
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, clock=clock, stop=stop, services=services))
+    started: list[Any] = []
+    task = asyncio.create_task(
+        serve(settings, clock=clock, stop=stop, services=services, ready=started.append)
+    )
     web = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as client:
         for _ in range(400):
@@ -104,7 +107,7 @@ async def bot(fake_telegram: FakeTelegram, sqlite_url: str, clock: FakeClock) ->
             break
         await asyncio.sleep(0.05)
     try:
-        yield Bot(fake_telegram, services, web)
+        yield Bot(fake_telegram, services, web, started[0])
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
