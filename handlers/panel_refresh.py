@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram.error import TelegramError
 
@@ -41,6 +43,7 @@ __all__ = [
     "refresh_after",
     "refresh_meeting_after",
     "refresh_panel",
+    "refreshed",
     "set_mode",
 ]
 
@@ -112,20 +115,61 @@ async def refresh_panel(context: BotContext, meeting_id: int, note: str | None =
         waiting.discard(meeting_id)
     try:
         svc = context.runtime
-        with transaction(svc.session_factory) as session:
-            target = service.panel_target(session, meeting_id, svc.now())
-        if target is None:
+
+        def read() -> tuple[str, object, int, int] | None:
+            with transaction(svc.session_factory) as session:
+                target = service.panel_target(session, meeting_id, svc.now())
+                if target is None:
+                    return None
+                found, chat_id, message_id = target
+                with language(found.partnership.language):
+                    text, keyboard = view.render(found, mode_of(context, meeting_id), note)
+            return text, keyboard, chat_id, message_id
+
+        # In a thread: the event loop (other updates' answers) never waits on this read.
+        rendered = await svc.run_sync(read)
+        if rendered is None:
             return
-        found, chat_id, message_id = target
-        with language(found.partnership.language):
-            text, keyboard = view.render(found, mode_of(context, meeting_id), note)
-        await edit_message(context.bot, chat_id, message_id, text, keyboard)
+        text, keyboard, chat_id, message_id = rendered
+        await edit_message(context.bot, chat_id, message_id, text, keyboard)  # type: ignore[arg-type]
     finally:
         locks[meeting_id].release()
 
 
 def refresh_meeting_after(act: BodyAct, meeting_id: int, note: str | None = None) -> None:
-    act.then(lambda: refresh_panel(act.context, meeting_id, note))
+    """After the commit, the panel follows, in the background: the next update is not held up
+    by the edit waiting its turn under the group's 20 messages a minute, and a burst of lines
+    gives few edits (a refresh that finds another waiting leaves it to that one)."""
+    context = act.context
+
+    async def start() -> None:
+        background(context, refresh_panel(context, meeting_id, note))
+
+    act.then(start)
+
+
+_TASKS = "panel.tasks"
+
+
+def background(context: BotContext, work: Coroutine[Any, Any, None]) -> None:
+    tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(_TASKS, set())
+    task = asyncio.create_task(_logged(work))
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    try:
+        await work
+    except Exception as exc:  # a lost edit is made good by the next one
+        log.warning("a panel refresh failed (%s)", type(exc).__name__)
+
+
+async def refreshed(bot_data: dict[str, Any]) -> None:
+    """Until the panel refreshes under way are done (for tests and a clean stop)."""
+    tasks: set[asyncio.Task[None]] = bot_data.get(_TASKS, set())
+    while tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)
 
 
 def open_meeting_id(act: BodyAct) -> int | None:

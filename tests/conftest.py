@@ -190,8 +190,11 @@ class Harness:
     async def settle(self, update: dict[str, Any] | list[dict[str, Any]]) -> None:
         """Wait until the bot has processed these injected updates (and sent its answers, the
         outbox's included)."""
+        from handlers.panel_refresh import refreshed
+
         for item in update if isinstance(update, list) else [update]:
             await self.processor.wait_done(item["update_id"])
+        await refreshed(self.app.bot_data)  # the meeting panel follows in the background
         await self.fake.wait_until_idle()
         await self.drain_outbox()
 
