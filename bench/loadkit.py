@@ -311,6 +311,7 @@ class BotProcess:
         self.env = env or {}
         self.profile = profile
         self.process: asyncio.subprocess.Process | None = None
+        self.spy: asyncio.subprocess.Process | None = None
         self.started_at = 0.0
         self.log = tempfile.NamedTemporaryFile(prefix="bench-bot-", suffix=".log", delete=False)
 
@@ -343,6 +344,19 @@ class BotProcess:
             stderr=self.log,
             start_new_session=True,
         )
+        spy = os.environ.get("BENCH_PY_SPY")
+        if spy and not self.echo:
+            # A sampling profile of the bot (all its threads, the database pool's included),
+            # written when the bot exits: BENCH_PY_SPY=DIR, one folded-stacks file per bot.
+            os.makedirs(spy, exist_ok=True)
+            name = "".join(c if c.isalnum() else "-" for c in (self.db_url or "echo"))[:40]
+            out = Path(spy) / f"{name}-{self.process.pid}.txt"
+            self.spy = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "py-spy"),
+                "record", "--pid", str(self.process.pid), "--rate", "200", "--format", "raw",
+                "--nonblocking", "--threads", "-o", str(out),
+                stdout=self.log, stderr=self.log,
+            )  # fmt: skip
         if wait:
             await self.wait_polling(limit)
 
@@ -376,6 +390,9 @@ class BotProcess:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+        if self.spy is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.spy.wait(), 60)
 
 
 # -- governed chats, set up through the bot -------------------------------------------------------
