@@ -37,7 +37,7 @@ def show_older(act: BodyAct) -> None:
         act.session, partnership=act.partnership, body=act.body, show_all=which == "a", now=act.now
     )
     act.answer()
-    act.send(*view.older_message(found, current_language()), thread=act.thread)
+    act.reply(*view.older_message(found, current_language()))  # split if long
 
 
 @in_body(data=rf"{view.MARK}:(b|a|ob|oa|k):([0-9a-f]{{12}})")

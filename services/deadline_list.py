@@ -54,7 +54,13 @@ class Listing:
 
 
 def is_markable(deadline: Deadline) -> bool:
-    return not deadline.informational and deadline.kind not in NOT_MARKABLE
+    """Gets a "Done" button: not what passes by itself, nor action items and approvals, which
+    are marked done where they live (/uppgifter, /godkann)."""
+    return (
+        not deadline.informational
+        and deadline.kind not in NOT_MARKABLE
+        and deadline.kind not in service.OWN_REMINDERS
+    )
 
 
 def button_token(key: str) -> str:
@@ -148,7 +154,9 @@ def _open_markable(
     return [
         d
         for d in service.list_deadlines(session, partnership, today)
-        if is_markable(d) and (role.is_administrator or concerns(d, body))
+        if not d.informational
+        and d.kind not in NOT_MARKABLE
+        and (role.is_administrator or concerns(d, body))
     ]
 
 
@@ -218,8 +226,18 @@ def mark_met_by_button(
     today = now.astimezone(service.zone_of(partnership)).date()
     _require_marker(role)
     for deadline in _open_markable(session, partnership, body, role, today):
-        if button_token(deadline.key) == token:
+        if is_markable(deadline) and button_token(deadline.key) == token:
             return _record(session, partnership, role, deadline, now)
+    if not role.is_administrator and any(
+        button_token(d.key) == token for d in service.list_deadlines(session, partnership, today)
+    ):
+        # Under "/tidsfrister alla": the other body's deadline is for its chair to mark.
+        raise Refusal(
+            N_(
+                "This deadline belongs to another body: its chair or the partnership's "
+                "administrator marks it met."
+            )
+        )
     if any(button_token(k) == token for k in facts_repo.met_keys(session, partnership.id)):
         raise Refusal(N_("This deadline is already recorded as met."))
     raise Refusal(N_("This deadline is no longer open. /tidsfrister shows the current ones."))

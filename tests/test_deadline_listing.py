@@ -50,3 +50,36 @@ def test_button_token_is_short_and_stable() -> None:
         "financial_report:stockholms-stadsmission:2026"
     )
     assert len(f"tfk:oa:{token}".encode()) <= 64
+
+
+def test_done_buttons_and_the_older_line() -> None:
+    from i18n import language
+    from services.deadline_list import Listing, Names
+    from tests import viewdata as v
+    from views import deadlines as view
+
+    names = Names({"convictus": "Convictus"}, {"styrgrupp": "Styrgruppen"})
+    report = Deadline("financial_report", "financial_report:convictus:2026", date(2026, 8, 29),
+                      party_key="convictus",
+                      params={"year_start": "2025-05-01", "year_end": "2026-04-30"})  # fmt: skip
+    action = Deadline("action_item", "action_item:17", date(2026, 12, 20),
+                      params={"item": "Boka lokal", "owner": "Anna"})  # fmt: skip
+    old = Deadline("financial_report", "financial_report:convictus:2025", date(2025, 8, 29),
+                   party_key="convictus",
+                   params={"year_start": "2024-05-01", "year_end": "2025-04-30"})  # fmt: skip
+    found = Listing(v.partnership(), v.body(), False, LINKED, [report, action], names,
+                    linked_on=LINKED, before_link=frozenset({report.key}), older=[old])  # fmt: skip
+    with language("sv"):
+        text, keyboard = view.listing_message(found, "sv")
+    assert (
+        "Ekonomisk redovisning: Convictus (verksamhetsår maj 2025–april 2026) <i>(före koppling)</i>"
+        in text
+    )
+    assert "1 äldre tidsfrist från före kopplingen (3 december 2026) visas inte." in text
+    assert keyboard is not None
+    rows = [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
+    # The action item is marked done in /uppgifter: no button here.
+    assert rows == [
+        [("✓ Klar: 29 aug Ekonomisk redovisning: Convictus", f"tfk:b:{button_token(report.key)}")],
+        [("Visa äldre (1)", "tfo:b")],
+    ]

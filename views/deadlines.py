@@ -14,7 +14,7 @@ from governance.deadlines import Deadline
 from governance.lifecycle import Status
 from governance.textsplit import truncate_plain
 from i18n import _, ngettext
-from services.deadline_list import NOT_MARKABLE, Listing, Met, Names, button_token
+from services.deadline_list import NOT_MARKABLE, Listing, Met, Names, button_token, is_markable
 from storage.models import Person
 from views import agreement as agreement_view
 from views import deadline_reminders as deadline_texts
@@ -128,7 +128,7 @@ def _mark_buttons(
     deadlines: Sequence[Deadline], names: Names, language: str, which: str
 ) -> list[list[InlineKeyboardButton]]:
     rows: list[list[InlineKeyboardButton]] = []
-    markable = [d for d in deadlines if not d.informational and d.kind not in NOT_MARKABLE]
+    markable = [d for d in deadlines if is_markable(d)]
     for deadline in sorted(markable, key=lambda d: (d.due, d.key))[:MAX_BUTTONS]:
         what = html.unescape(describe(deadline, names, language))
         # Without its last parenthesis ("(verksamhetsår …)"): the party or period stays in view.
