@@ -35,3 +35,28 @@ def test_swedish_is_the_default_and_english_is_picked_from_the_user() -> None:
     with language("sv"):
         assert _("Members by party") != "Members by party"
     assert t("en", "Members by party") == "Members by party"
+
+
+def test_no_message_hides_where_the_extraction_cannot_see_it() -> None:
+    """Babel does not look inside f-strings (nor at a marked message nested in another marked
+    call's argument): such a message never reaches the catalogue and is shown in English to
+    Swedish users. Every literal handed to _, N_, t, ngettext or nt must be extracted."""
+    import ast
+
+    extracted = {key if isinstance(key, str) else key[0] for key in catalogue.extract()}
+    position = {"_": 0, "N_": 0, "t": 1, "ngettext": 0, "nt": 1}
+    hidden = []
+    for folder in catalogue.SOURCE_DIRS:
+        for path in sorted((catalogue.ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                    continue
+                index = position.get(node.func.id)
+                if index is None or len(node.args) <= index:
+                    continue
+                arg = node.args[index]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    if arg.value not in extracted:
+                        where = path.relative_to(catalogue.ROOT)
+                        hidden.append(f"{where}:{node.lineno}: {arg.value!r}")
+    assert not hidden, "take these out of the f-string or nested call:\n" + "\n".join(hidden)

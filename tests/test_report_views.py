@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -80,7 +81,11 @@ def test_csv_and_xlsx_hold_the_figures() -> None:
     assert top[:3] == ["1. Rumänien", "2. Bulgarien", "3. Polen"]
     with zipfile.ZipFile(io.BytesIO(render_xlsx(doc))) as book:
         workbook = book.read("xl/workbook.xml").decode()
-        assert 'name="Siffror"' in workbook and "Per part och verksamhet" in workbook
+    # Whole words as the sheets' names (a heading cut at 31 characters read "… med fö").
+    assert re.findall(r'<sheet name="([^"]*)"', workbook) == [
+        "Siffror", "Nyckeltal", "Per verksamhet", "Ursprungsland", "Kön och ålder",
+        "Nattplatser", "Öppettider", "Synpunkter och klagomål",
+    ]  # fmt: skip
     assert filename(doc, "pdf") == "verksamhetsrapport-SOF-2025-144-2025-11-2026-04.pdf"
 
 
@@ -95,3 +100,23 @@ def test_annual_title() -> None:
         }
     )
     assert _pdf_text(render_pdf(annual)).startswith("Årssammanställning")
+
+
+def test_every_heading_is_swedish_and_a_missing_half_year_is_named_by_its_months() -> None:
+    doc = report_samples.document()
+    annual = type(doc)(
+        **{
+            **doc.__dict__,
+            "kind": "annual",
+            "period_start": date(2025, 5, 1),
+            "period_end": date(2026, 4, 30),
+            "missing_halves": ("activity_report:2025-05..2025-10",),
+        }
+    )
+    text = _pdf_text(render_pdf(annual)).replace("\u00a0", " ")
+    assert "Ett halvår under året saknar sammanställd rapport: maj–oktober 2025." in text
+    assert "activity_report" not in text
+    assert "8. Hur verksamheterna har mött behoven" in text
+    assert "Dnr SOF 2025/144" in text
+    for english in ("How the activities", "Summary", "Dnr {"):
+        assert english not in text

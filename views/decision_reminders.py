@@ -51,8 +51,11 @@ def long_date(day: date | str, language: str) -> str:
     return format_date(day, "long", locale=_locale(language))
 
 
+_SOME_APPROVER = N_("the approving authority")
+
+
 def approver_name(code: str | None, language: str) -> str:
-    return t(language, APPROVERS.get(code or "", N_("the approving authority")))
+    return t(language, APPROVERS.get(code or "", _SOME_APPROVER))
 
 
 def _header(icon: str, title: str, payload: dict[str, Any]) -> str:

@@ -303,7 +303,7 @@ def _prompt(view: FormView) -> tuple[str, list[list[InlineKeyboardButton]]]:
 def _summary(view: FormView) -> tuple[str, list[list[InlineKeyboardButton]]]:
     figures = view.state.figures
     entry_id = view.entry.id or 0
-    lines = [f"<b>{esc(_('Summary'))}</b>"]
+    lines = ["<b>" + esc(_("Summary")) + "</b>"]
     total = int(figures.get("total", 0))
     lines.append(f"{esc(_('Total'))} ({esc(_counted(view))}): {number(total)}")
     gender = figures.get("gender")
@@ -333,7 +333,7 @@ def _summary(view: FormView) -> tuple[str, list[list[InlineKeyboardButton]]]:
                 + " · ".join(f"{esc(_(NIGHT_LABELS[k]))} {number(v)}" for k, v in night.items())
             )
         else:
-            lines.append(f"<b>{esc(_('Night places'))}</b> {esc(_('none'))}")
+            lines.append(f"<b>{esc(_('Night places'))}</b> " + esc(_("none")))
     hours = figures.get("hours")
     if hours:
         lines.append(
@@ -415,11 +415,15 @@ def _budget(budget: BudgetView) -> list[str]:
     lines = [f"<b>{esc(budget.party_name)}</b> – {esc(budget.title)}"]
     if budget.heading:
         lines.append(f"<i>{esc(budget.heading)}</i>")
-    width = max(len(label) for label, _amount in budget.lines)
+    currency = esc(_("SEK"))  # "kr" in Swedish
+    total = _("Total")
+    width = max([len(label) for label, _amount in budget.lines] + [len(total)])
     for label, amount in budget.lines:
-        lines.append(f"<code>{esc(label.ljust(width))}  {number(amount).rjust(11)} kr</code>")
+        lines.append(
+            f"<code>{esc(label.ljust(width))}  {number(amount).rjust(11)} {currency}</code>"
+        )
     lines.append(
-        f"<code>{esc(_('Total').ljust(width))}  {number(budget.total).rjust(11)} kr</code>"
+        f"<code>{esc(total.ljust(width))}  {number(budget.total).rjust(11)} {currency}</code>"
     )
     lines.append(_("For {months} months of activity.").format(months=budget.period_months))
     return lines
@@ -428,10 +432,8 @@ def _budget(budget: BudgetView) -> list[str]:
 def financial(
     view: FinancialView, party_index: Mapping[str, int]
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    lines = [
-        f"💰 <b>{esc(_('Budgets in the annexes'))}</b> · {esc(view.partnership.diarienummer)}",
-        "",
-    ]
+    heading = esc(_("Budgets in the annexes"))
+    lines = [f"💰 <b>{heading}</b> · {esc(view.partnership.diarienummer)}", ""]
     for budget in view.budgets:
         lines += [*_budget(budget), ""]
     if view.parties_without_budget:
@@ -443,7 +445,7 @@ def financial(
     buttons: list[list[InlineKeyboardButton]] = []
     if view.open_reports:
         lines.append("")
-        lines.append(f"<b>{esc(_('Financial reports not yet submitted'))}</b>")
+        lines.append("<b>" + esc(_("Financial reports not yet submitted")) + "</b>")
         for key, party, year_end, due in view.open_reports:
             lines.append(
                 _("{party}: operating year to {year_end}, due {due}").format(

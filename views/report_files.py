@@ -15,8 +15,10 @@ submit are named at the top.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +36,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from governance.countries import UNKNOWN_CODE, country_name
 from governance.report_figures import ComparisonRow, Compilation, UnitResult, compare
@@ -183,6 +186,22 @@ class Table:
     numeric_from: int = 1  # columns from this index are right-aligned
     note: str | None = None
     total_last: bool = True  # the last row is a total (bold)
+    sheet: str = ""  # the XLSX sheet's name (at most 31 characters), else the heading's start
+
+
+def _dnr(doc: ReportDocument, tr: Tr) -> str:
+    """'Dnr SOF 2025/144': the diarienummer as the city's registry writes it."""
+    return tr(N_("Dnr {diarienummer}")).format(diarienummer=doc.diarienummer)
+
+
+def _half_label(key: str, language: str) -> str:
+    """A half-year's deadline key ('activity_report:2025-11..2026-04') as its period."""
+    match = re.fullmatch(r"activity_report:(\d{4})-(\d{2})\.\.(\d{4})-(\d{2})", key)
+    if match is None:
+        return key
+    y1, m1, y2, m2 = (int(g) for g in match.groups())
+    end = date(y2, m2, calendar.monthrange(y2, m2)[1])
+    return period_text(date(y1, m1, 1), end, language)
 
 
 def _unit_name(unit: UnitResult) -> str:
@@ -240,6 +259,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
             ),
             note=_comparison_note(doc, tr),
             total_last=False,
+            sheet=tr(N_("Key figures")),
         )
     )
     # Per party and activity.
@@ -275,7 +295,14 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
     if c.complaints is not None:
         total_row.append(fmt(c.complaints, language))
     unit_rows.append(tuple(total_row))
-    out.append(Table(tr(N_("Per party and activity")), tuple(columns), tuple(unit_rows)))
+    out.append(
+        Table(
+            tr(N_("Per party and activity")),
+            tuple(columns),
+            tuple(unit_rows),
+            sheet=tr(N_("Per activity")),
+        )
+    )
     # Countries.
     if c.countries:
         top = c.top_countries()
@@ -320,6 +347,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                 ("#", tr(N_("Country")), tr(N_("Number")), tr(N_("Share"))),
                 tuple(rows_c),
                 numeric_from=2,
+                sheet=tr(N_("Countries of origin")),
             )
         )
     if c.gender or c.age:
@@ -348,6 +376,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                 (tr(N_("Group")), tr(N_("Number")), tr(N_("Share"))),
                 tuple(rows_g),
                 total_last=False,
+                sheet=tr(N_("Gender and age")),
             )
         )
     if c.night is not None:
@@ -387,6 +416,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                     tr(NIGHT_LABELS["turned_away"]),
                 ),
                 tuple(rows_n),
+                sheet=tr(N_("Night places")),
             )
         )
     if c.hours is not None:
@@ -423,6 +453,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                         "Planned hours follow the annexes' weekly hours unless the activity gave its own."
                     )
                 ),
+                sheet=tr(N_("Opening hours")),
             )
         )
     if c.complaints is not None:
@@ -435,6 +466,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
                 tr(N_("Feedback and complaints by theme")),
                 (tr(N_("Theme")), tr(N_("Number"))),
                 tuple(rows_t),
+                sheet=tr(N_("Feedback and complaints")),
             )
         )
     return out
@@ -443,7 +475,7 @@ def tables(doc: ReportDocument, language: str) -> list[Table]:
 def intro_lines(doc: ReportDocument, language: str) -> list[str]:
     tr = _tr(language)
     lines = [
-        f"{doc.partnership_name} · {tr(N_('Dnr'))} {doc.diarienummer}",
+        doc.partnership_name + " · " + _dnr(doc, tr),
         tr(N_("The samverkansgrupp's joint report to the styrgrupp. Compiled {day}.")).format(
             day=long_date(doc.compiled_day, language)
         ),
@@ -475,7 +507,7 @@ def intro_lines(doc: ReportDocument, language: str) -> list[str]:
     if doc.missing_halves:
         lines.append(
             tr(N_("A half-year of the year has no compiled report: {keys}.")).format(
-                keys=", ".join(doc.missing_halves)
+                keys=", ".join(_half_label(k, language) for k in doc.missing_halves)
             )
         )
     lines.append(tr(N_("Aggregated figures only; no data about individuals.")))
@@ -500,10 +532,13 @@ def _figure(width: float, height: float) -> Figure:
     return figure
 
 
-def _style(axes: Any) -> None:
+def _style(axes: Any, language: str, *, values_on: str = "y") -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.tick_params(labelsize=8)
+    # The value axis in the report's digit grouping (7 000, not 7000).
+    axis = axes.xaxis if values_on == "x" else axes.yaxis
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt(round(value), language)))
 
 
 def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
@@ -535,7 +570,7 @@ def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
         axes.bar_label(bars, labels=[fmt(v, language) for v in values], padding=3, fontsize=7)
         axes.set_title(tr(N_("Countries of origin")), fontsize=10, loc="left")
         axes.margins(x=0.15)
-        _style(axes)
+        _style(axes, language, values_on="x")
         out["countries"] = _png(figure)
     if c.gender or c.age:
         panels = [p for p in (c.gender, c.age) if p]
@@ -553,7 +588,7 @@ def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
             axes.set_xticks(range(len(values)), labels, rotation=20, ha="right")
             axes.bar_label(bars, labels=[fmt(v, language) for v in values], padding=2, fontsize=7)
             axes.margins(y=0.18)
-            _style(axes)
+            _style(axes, language)
         out["gender_age"] = _png(figure)
     rows = [r for r in comparison_rows(doc) if r.label.startswith(("total", "gender", "country"))]
     if doc.previous is not None and rows:
@@ -590,7 +625,7 @@ def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
         )
         axes.legend(fontsize=7, frameon=False)
         axes.set_title(tr(N_("Comparison with the previous period")), fontsize=10, loc="left")
-        _style(axes)
+        _style(axes, language)
         out["comparison"] = _png(figure)
     return out
 
@@ -617,7 +652,7 @@ def render_pdf(
     tr = _tr(language)
     images = dict(chart_images) if chart_images is not None else charts(doc, language)
     pdf = _Pdf(format="A4")
-    pdf.footer_text = f"{title(doc, language)} · {tr(N_('Dnr'))} {doc.diarienummer}"
+    pdf.footer_text = title(doc, language) + " · " + _dnr(doc, tr)
     pdf.alias_nb_pages()
     for style, path in font_files().items():
         pdf.add_font(FAMILY, style, str(path))
@@ -642,7 +677,7 @@ def render_pdf(
     number = 0
     for table in section_tables:
         number += 1
-        _pdf_heading(pdf, f"{number}. {table.heading}")
+        _pdf_heading(pdf, f"{number}. {table.heading}", keep=_table_height(table))
         if table.columns and table.columns[0] == "#" and "countries" in images:
             _pdf_table(pdf, table)
             _pdf_image(pdf, images["countries"])
@@ -653,7 +688,7 @@ def render_pdf(
                 _pdf_image(pdf, images[chart])
     texts = needs_texts(doc)
     number += 1
-    _pdf_heading(pdf, f"{number}. {tr(N_('How the activities met the needs'))}")
+    _pdf_heading(pdf, f"{number}. " + tr(N_("How the activities met the needs")))
     if not texts:
         pdf.set_font(FAMILY, "", 9.5)
         pdf.multi_cell(0, 5, DASH, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -666,8 +701,17 @@ def render_pdf(
     return bytes(pdf.output())
 
 
-def _pdf_heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > pdf.h - 50:
+def _table_height(table: Table) -> float:
+    """About how tall the table is drawn (mm): a row of two lines for the heading, then one each."""
+    return (len(table.rows) + 2) * 7.0 + (5 if table.note else 0)
+
+
+def _pdf_heading(pdf: FPDF, text: str, *, keep: float = 0) -> None:
+    """A section's heading; a new page first when the heading and `keep` mm after it (a table
+    that fits on one page) would not fit on this one, so a table is not split for a row or two."""
+    room = pdf.h - pdf.b_margin - pdf.get_y() - 12
+    usable = pdf.h - pdf.t_margin - pdf.b_margin - 12
+    if pdf.get_y() > pdf.h - 50 or (keep < usable and keep > room):
         pdf.add_page()
     pdf.ln(4)
     pdf.set_font(FAMILY, "B", 12)
@@ -766,7 +810,7 @@ def render_docx(
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(20)
     footer = section.footer.paragraphs[0]
-    footer.text = f"{title(doc, language)} · {tr(N_('Dnr'))} {doc.diarienummer}"
+    footer.text = title(doc, language) + " · " + _dnr(doc, tr)
     document.add_heading(title(doc, language), level=0)
     for line in intro_lines(doc, language):
         document.add_paragraph(line)
@@ -800,7 +844,7 @@ def render_docx(
         if chart and chart in images:
             document.add_picture(io.BytesIO(images[chart]), width=Mm(160))
     number += 1
-    document.add_heading(f"{number}. {tr(N_('How the activities met the needs'))}", level=1)
+    document.add_heading(f"{number}. " + tr(N_("How the activities met the needs")), level=1)
     texts = needs_texts(doc)
     if not texts:
         document.add_paragraph(DASH)
@@ -945,7 +989,7 @@ def render_xlsx(doc: ReportDocument, language: str = "sv") -> bytes:
         0, 0, index if (index := len(_figure_rows(doc, language))) else 1, len(header) - 1
     )
     for table in tables(doc, language):
-        name = table.heading[:31].replace("/", "-")
+        name = (table.sheet or table.heading)[:31].replace("/", "-")
         ws = book.add_worksheet(_unique_sheet(book, name))
         ws.write_row(0, 0, list(table.columns), bold)
         for r, values in enumerate(table.rows, start=1):
