@@ -35,12 +35,18 @@ def test_notice_names_controller_periods_rights_and_escapes_file_text() -> None:
         assert "/mina_uppgifter" in text and "/glomma_mig" in text
         assert "allmänna handlingar" in text
         assert "Rättslig grund: Allmänt intresse" in text and "IMY" in text
+        # What a dataskyddsombud asks for besides: the report's figures and the calendar address
+        # among what is stored, Telegram as the carrier, and the rights beyond access and erasure.
+        assert "verksamhetsrapporten" in text and "/kalender" in text
+        assert "via Telegram" in text
+        assert "rättat eller begränsat, eller invända mot behandlingen" in text
         assert "Inget partnerskap" in view.notice_text([])
         short = view.first_registration_text(NOTICE)
         assert "Socialnämnden i Stockholms stad" in short and "/integritet" in short
     with language("en"):
         text = view.notice_text([NOTICE])
         assert "/mydata" in text and "/forgetme" in text and "after 1 month." in text
+        assert "/calendar" in text and "/kalender" not in text
 
 
 def test_access_summary_lists_memberships_roles_and_counts() -> None:

@@ -57,7 +57,10 @@ def notice_text(notices: Sequence[PrivacyNotice]) -> str:
             "• Your answers to meeting invitations, attendance, ballots, the lines you write in "
             "the minutes and your action items: the partnership's governance (the agreement's "
             "rules on the styrgrupp and samverkansgrupp).\n"
-            "• Reminders to you, until they are sent.\n"
+            "• The activity report figures you fill in and submit for your organisation, and "
+            "documents you attach to the agenda: the follow-up the agreement asks for.\n"
+            "• Your personal calendar address, if you asked for one with /kalender.\n"
+            "• Reminders to you: to send each once and on time.\n"
             "• A log of who changed what, so that decisions can be traced.\n"
             "Minutes and reports are about the partnership, never about individual clients: "
             "text with a personal identity number is refused."
@@ -100,7 +103,9 @@ def notice_text(notices: Sequence[PrivacyNotice]) -> str:
             "<b>Who can see it</b>\n"
             "• The members of your body see names, parties, answers and votes in the group.\n"
             "• The partnership's administrator can export everything; the export is only ever "
-            "sent to the administrator in private."
+            "sent to the administrator in private.\n"
+            "• Messages to and from the bot pass through Telegram, which handles them under its "
+            "own terms."
         )
     )
     blocks.append(
@@ -108,6 +113,8 @@ def notice_text(notices: Sequence[PrivacyNotice]) -> str:
             "<b>Your rights</b>\n"
             "/mina_uppgifter – everything stored about you (in private).\n"
             "/glomma_mig – erase your personal data.\n"
+            "To have something corrected or restricted, or to object to the processing, turn to "
+            "the controller named above.\n"
             "You may also complain to the Swedish Authority for Privacy Protection (IMY)."
         )
     )
