@@ -625,6 +625,8 @@ def compile_report(
         missing=[e.unit_key for e in missing],
     )
     session.flush()
+    # Compiled: the figures can no longer change, so nobody is asked privately to submit them.
+    _resync(session, partnership, now)
     _queue_files(session, partnership, report, now, to_styrgrupp=False)
     return report_view(session, report, now=now, just_compiled=True)
 
