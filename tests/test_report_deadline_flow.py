@@ -128,7 +128,8 @@ async def test_reminders_in_private_and_compiling_without_the_missing_from_the_d
 
 
 async def fill_street_minds(e: Env, total: str, gender: str) -> None:
-    status = (await e.say(SM, BF_SVG, "/rapport"))[-1]
+    replies = await e.say(SM, BF_SVG, "/rapport")  # (due reminders may follow it)
+    status = next(m for m in reversed(replies) if status_links(m))
     (url,) = status_links(status).values()
     await e.say(SM, FakeChat.private(SM), f"/start {payload_of(url)}")
     await answer(e, SM, total)
@@ -165,5 +166,5 @@ async def test_the_annual_compilation_of_004_from_two_half_years(env: Env) -> No
     assert "85" in text  # 40 + 45 reached
     assert "Synpunkter och klagomål per tema" in text and "Mat 4" in text.replace("\n", " ")
     # Asked again: the year is compiled already.
-    again = (await e.say(SM, BF_SVG, "/rapport år"))[-1].plain
-    assert again == sv("There is no ended year left to compile.")
+    again = [m.plain for m in await e.say(SM, BF_SVG, "/rapport år")]
+    assert sv("There is no ended year left to compile.") in again
