@@ -66,6 +66,7 @@ def test_access_summary_lists_memberships_roles_and_counts() -> None:
     with language("sv"):
         text = view.access_summary(data)
     assert "Agneta (@agneta_c)" in text
+    assert "Språk: svenska" in text  # not the code "sv"
     assert "Styrgrupp (SOF 2025/144), Convictus: bekräftad" in text
     assert "Ordförande i: Styrgrupp" in text
     assert "avgivna röster: 2" in text and "svar på kallelser" not in text  # none: not listed

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance.privacy import PrivacyNotice
 from governance.textsplit import escape
-from i18n import N_, _, ngettext
+from i18n import N_, _, current_language, ngettext
 from services.privacy import ExportListing, PersonalData
 from storage.models import Partnership
 from views.common import clock
@@ -165,7 +166,9 @@ def access_summary(data: PersonalData) -> str:
         who += f" (@{escape(person.username)})"
     lines.append(_("Name: {name}").format(name=who))
     if person.language_code:
-        lines.append(_("Language: {language}").format(language=escape(person.language_code)))
+        lines.append(
+            _("Language: {language}").format(language=escape(_language_name(person.language_code)))
+        )
     if data.memberships:
         lines.append(_("<b>Memberships</b>"))
         for m in data.memberships:
@@ -197,6 +200,15 @@ def access_summary(data: PersonalData) -> str:
         _("Everything is in the attached file (JSON). /glomma_mig erases your personal data.")
     )
     return "\n".join(lines)
+
+
+def _language_name(code: str) -> str:
+    """'svenska' for sv, 'engelska (Storbritannien)' for en-GB: the code as a person reads it."""
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+        return locale.get_display_name(current_language()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def access_only_in_private() -> str:
