@@ -587,7 +587,7 @@ def compile_report(
                     "Not every activity has submitted. Compiling with some missing is possible "
                     "from the due date, {due}."
                 ),
-                due=report.due_on.isoformat(),
+                due=report.due_on,
             )
     elif missing:
         raise Refusal(N_("Not every activity has submitted."))

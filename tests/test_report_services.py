@@ -6,7 +6,7 @@ compilation, and the compiled files queued in the outbox."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -207,7 +207,7 @@ def test_compile_at_the_deadline_and_compare_with_the_previous_half_year(
         assert refused.value.message == "Only the chair compiles the report."
         with pytest.raises(Refusal) as refused:
             reports.compile_report(s, report_id=report_id, role=chair, now=now)
-        assert refused.value.params == {"due": "2026-05-30"}
+        assert refused.value.params == {"due": date(2026, 5, 30)}
     clock.set(datetime(2026, 5, 30, 9, 0, tzinfo=UTC))
     now = clock()
     with transaction(svc.session_factory) as s:
