@@ -81,6 +81,12 @@ def test_csv_and_xlsx_hold_the_figures() -> None:
     assert top[:3] == ["1. Rumänien", "2. Bulgarien", "3. Polen"]
     with zipfile.ZipFile(io.BytesIO(render_xlsx(doc))) as book:
         workbook = book.read("xl/workbook.xml").decode()
+        key_figures = book.read("xl/worksheets/sheet2.xml").decode()
+    # The section sheets hold numbers, not the printed text: visitors, difference, change %.
+    row = re.search(r'<row r="2".*?</row>', key_figures)
+    assert row is not None
+    assert re.findall(r"<v>([^<]*)</v>", row.group(0))[1:] == ["6680", "5678", "1002", "17.6"]
+    assert row.group(0).count('t="s"') == 1  # only the measure's name is text
     # Whole words as the sheets' names (a heading cut at 31 characters read "… med fö").
     assert re.findall(r'<sheet name="([^"]*)"', workbook) == [
         "Siffror", "Nyckeltal", "Per verksamhet", "Ursprungsland", "Kön och ålder",

@@ -968,8 +968,13 @@ def render_xlsx(doc: ReportDocument, language: str = "sv") -> bytes:
         }
     )
     bold = book.add_format({"bold": True, "bg_color": "#E4EBF3", "border": 1})
-    number_format = book.add_format({"num_format": "# ##0" if language != "en" else "#,##0"})
+    # "#,##0": Excel groups the digits as the reader's own settings say (1 234 567 in Swedish).
+    number_format = book.add_format({"num_format": "#,##0"})
     percent_format = book.add_format({"num_format": "0.0"})
+    thousands = "#,##0"
+    signed_format = book.add_format({"num_format": f'+{thousands};"−"{thousands};"±"0'})
+    change_format = book.add_format({"num_format": '+0.0" %";"−"0.0" %";"±"0.0" %"'})
+    share_format = book.add_format({"num_format": '0.0" %"'})
     sheet = book.add_worksheet(tr(N_("Figures"))[:31])
     header = _header(language)
     sheet.write_row(0, 0, header, bold)
@@ -993,11 +998,39 @@ def render_xlsx(doc: ReportDocument, language: str = "sv") -> bytes:
         ws = book.add_worksheet(_unique_sheet(book, name))
         ws.write_row(0, 0, list(table.columns), bold)
         for r, values in enumerate(table.rows, start=1):
-            ws.write_row(r, 0, list(values))
+            for c, text in enumerate(values):
+                # Figures as numbers, so the city's own sheets can sum them; text stays text.
+                value = _number_of(text, language) if c >= table.numeric_from else None
+                if value is None:
+                    ws.write_string(r, c, text)
+                else:
+                    signed = text[0] in "+−±"
+                    if text.endswith("%"):
+                        style = change_format if signed else share_format
+                    else:
+                        style = signed_format if signed else number_format
+                    ws.write_number(r, c, value, style)
         ws.set_column(0, 0, 36)
         ws.set_column(1, len(table.columns), 16)
     book.close()
     return buffer.getvalue()
+
+
+_NUMBER = re.compile(r"[+−±]?\d[\d\u00a0 ,.]*(?:\u00a0%)?")
+
+
+def _number_of(text: str, language: str) -> float | None:
+    """A figure as the tables print it ("1 234", "+17,6 %", "−12", "56,9 %") as a number."""
+    if not _NUMBER.fullmatch(text):
+        return None
+    digits = text.rstrip("%").replace("\u00a0", "").replace(" ", "")
+    sign = -1 if digits[0] == "−" else 1
+    digits = digits.lstrip("+−±")
+    digits = digits.replace(",", "") if language == "en" else digits.replace(",", ".")
+    try:
+        return sign * float(digits)
+    except ValueError:
+        return None
 
 
 def _unique_sheet(book: Any, name: str) -> str:
