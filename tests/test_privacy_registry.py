@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 import storage.deadline_facts
 import storage.models
-import storage.reminders  # noqa: F401
+import storage.reminders
 from storage.personal_data import (
     JSON_COLUMNS,
     PERSON_COLUMNS,
@@ -71,3 +71,60 @@ def test_registered_columns_exist() -> None:
 
 def _table_columns(model: type[SQLModel]) -> set[str]:
     return {c.name for c in model.__table__.columns}  # type: ignore[attr-defined]
+
+
+# The person row stays after erasure as a pseudonym; erasure (`services.privacy.erase`) clears
+# or replaces each of these, and keeps only what identifies nobody.
+PERSON_ERASED = {
+    "first_name",
+    "last_name",
+    "username",
+    "language_code",
+    "private_chat_id",
+    "notice_shown_at",
+    "telegram_user_id",  # becomes the negative pseudonym
+}
+PERSON_KEPT = {"id", "erased", "created_at"}
+
+
+def test_every_column_of_the_person_row_is_erased_or_identifies_nobody() -> None:
+    """A new column on the person (a formal name for the minutes, a phone number, …) fails
+    here until erasure clears it, `identity_of` scrubs its spellings where others copied them,
+    and it is added to PERSON_ERASED above."""
+    columns = _table_columns(storage.models.Person)
+    unknown = sorted(columns - PERSON_ERASED - PERSON_KEPT)
+    assert not unknown, (
+        f"person columns that erasure does not know: {unknown}; clear them in "
+        "services.privacy.erase, add their spellings to identity_of, then list them here"
+    )
+    assert not (PERSON_ERASED | PERSON_KEPT) - columns, "listed columns that no longer exist"
+
+
+def test_erasure_clears_every_column_it_is_said_to() -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, create_engine
+
+    from services.privacy import erase_person
+    from storage.models import Person
+
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        person = Person(
+            telegram_user_id=4242,
+            first_name="Greta",
+            last_name="Persson",
+            username="greta_p",
+            language_code="sv",
+            private_chat_id=4242,
+            created_at=now,
+            notice_shown_at=now,
+        )
+        session.add(person)
+        session.flush()
+        erase_person(session, person, now=now)
+        row = {c: getattr(person, c) for c in PERSON_ERASED}
+    assert row["first_name"] == "Raderad ledamot" and row["telegram_user_id"] < 0
+    assert all(v is None for k, v in row.items() if k not in ("first_name", "telegram_user_id"))

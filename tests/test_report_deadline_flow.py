@@ -168,6 +168,8 @@ async def test_the_annual_compilation_of_004_from_two_half_years(env: Env) -> No
     text = " ".join(text.replace("\u00a0", " ").split())
     assert text.startswith("Årssammanställning januari–december 2025")
     assert "85" in text  # 40 + 45 reached
+    # Each half-year's own words, named by its months.
+    assert "januari–juni 2025: Bra halvår." in text and "juli–december 2025: Bra halvår." in text
     assert "Synpunkter och klagomål per tema" in text and "Mat 4" in text.replace("\n", " ")
     # Asked again: the year is compiled already.
     again = [m.plain for m in await e.say(SM, BF_SVG, "/rapport år")]

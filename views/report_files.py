@@ -514,8 +514,21 @@ def intro_lines(doc: ReportDocument, language: str) -> list[str]:
     return lines
 
 
-def needs_texts(doc: ReportDocument) -> list[tuple[str, str]]:
-    return [(_unit_name(u), text) for u, text in doc.current.needs_texts()]
+_HALF_PREFIX = re.compile(r"^(\d{4})-(\d{2})–(\d{4})-(\d{2}): ", re.MULTILINE)
+
+
+def needs_texts(doc: ReportDocument, language: str = "sv") -> list[tuple[str, str]]:
+    """Each activity's own words; in the annual compilation each half-year's text begins with
+    its months ("januari–juni 2025: …"; merged as "2025-01–2025-06: …")."""
+
+    def months(match: re.Match[str]) -> str:
+        y1, m1, y2, m2 = (int(g) for g in match.groups())
+        end = date(y2, m2, calendar.monthrange(y2, m2)[1])
+        return period_text(date(y1, m1, 1), end, language) + ": "
+
+    return [
+        (_unit_name(u), _HALF_PREFIX.sub(months, text)) for u, text in doc.current.needs_texts()
+    ]
 
 
 # --- charts -------------------------------------------------------------------------------
@@ -686,7 +699,7 @@ def render_pdf(
             chart = chart_after.get(table.heading)
             if chart and chart in images:
                 _pdf_image(pdf, images[chart])
-    texts = needs_texts(doc)
+    texts = needs_texts(doc, language)
     number += 1
     _pdf_heading(pdf, f"{number}. " + tr(N_("How the activities met the needs")))
     if not texts:
@@ -741,7 +754,8 @@ def _pdf_table(pdf: FPDF, table: Table) -> None:
     ) as grid:
         heading = grid.row()
         for column in table.columns:
-            heading.cell(column)
+            # A period ("januari–december 2025") breaks after its dash, not inside a month.
+            heading.cell(column.replace("–", "–\n") if len(column) > 12 else column)
         for index, values in enumerate(table.rows):
             last = index == len(table.rows) - 1
             style = FontFace(emphasis="BOLD") if last and table.total_last else None
@@ -845,7 +859,7 @@ def render_docx(
             document.add_picture(io.BytesIO(images[chart]), width=Mm(160))
     number += 1
     document.add_heading(f"{number}. " + tr(N_("How the activities met the needs")), level=1)
-    texts = needs_texts(doc)
+    texts = needs_texts(doc, language)
     if not texts:
         document.add_paragraph(DASH)
     for name, text in texts:
