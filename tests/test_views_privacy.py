@@ -90,7 +90,7 @@ def test_export_log_says_when_who_where_and_what() -> None:
     ]
     with language("sv"):
         text = view.export_log_text(listings, ZoneInfo("Europe/Stockholm"))
-        assert "2026-12-03 10:00 SOF 2025/144 av Åsa, beställd i en grupp: skickad privat" in text
+        assert "2026-12-03 10.00 SOF 2025/144 av Åsa, beställd i en grupp: skickad privat" in text
         assert "(20 kB, 2 protokoll som PDF)" in text
         assert "av (raderad ledamot)" in text
         assert view.export_log_text([], ZoneInfo("Europe/Stockholm")) == "Inga exporter än."
