@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from i18n import N_
-from services import meeting_reminders, meetings, votes
+from services import meeting_reminders, meetings, reports, votes
 from services.errors import Refusal
 from services.roles import Role, role_in_body
 from storage import meetings as meeting_repo
@@ -32,6 +32,7 @@ from storage.models import (
     Person,
     Vote,
 )
+from storage.reports import ActivityReport, ReportEntry
 
 __all__ = [
     "PendingMeeting",
@@ -67,10 +68,12 @@ class Welcome:
     bodies: list[tuple[Body, Partnership]] = field(default_factory=list)  # confirmed in
     meetings: list[PendingMeeting] = field(default_factory=list)  # not yet answered
     votes: list[PendingVote] = field(default_factory=list)  # not yet voted
+    # Activity report forms this person answers for, not yet submitted.
+    forms: list[tuple[ReportEntry, ActivityReport]] = field(default_factory=list)
 
     @property
     def nothing_waiting(self) -> bool:
-        return not self.meetings and not self.votes
+        return not self.meetings and not self.votes and not self.forms
 
 
 def _partnership(session: Session, body: Body) -> Partnership:
@@ -134,6 +137,11 @@ def welcome(
         found.votes.extend(
             PendingVote(v, body, partnership) for v in _not_voted(session, person, body)
         )
+    found.forms.extend(
+        (entry, report)
+        for entry, report in reports.my_entries(session, person=person)
+        if entry.submitted_at is None or entry.correcting
+    )
     found.meetings.sort(key=lambda p: p.meeting.starts_at)
     found.votes.sort(key=lambda p: p.vote.opened_at)
     return found

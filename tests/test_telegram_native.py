@@ -329,3 +329,37 @@ async def test_private_reminders_lead_to_the_vote_and_back_to_the_group(h: Harne
     assert nudge.button_data() == [f"pr:{meeting_id}:{c}" for c in "ynm"]
     assert urls(nudge) == [message_link(SUPERGROUP, kallelse.message_id)]
     assert h.fake.unexpected_violations == []
+
+
+async def test_the_private_chat_offers_the_report_form_waiting(h: Harness) -> None:
+    """/start from a group message also offers the activity report's forms this member answers
+    for, each opened with one press."""
+    from tests.test_escalations_flow import SV_CHAT, setup_sv
+
+    await setup_sv(h)  # Bertil answers for Stockholms Stadsmission's two meeting places
+    status = (await say(h, CHAIR, SV_CHAT, "/rapport"))[-1]
+    assert "Verksamhetsrapport" in status.plain
+    private = FakeChat.private(STADSMISSION)
+    h.fake.add_chat(private)
+    sv_body = body(h, kind="samverkansgrupp")
+    welcome, *cards = await say(h, STADSMISSION, private, f"/start b_{sv_body.id}")
+    assert "rapportformulär att fylla i: 2" in welcome.plain
+    (forms,) = [c for c in cards if c.plain.startswith("📊")]
+    assert [t.split(" (")[0] for t in forms.button_texts()] == [
+        "Mötesplats Vårberg",
+        "Mötesplats Hässelby",
+    ]
+    form = (await press_and_read(h, private, forms))[-1]
+    assert "Mötesplats Vårberg" in form.plain and "1/9" in form.plain  # the form has begun
+    # Agneta (Convictus) sees Convictus's form, not Stadsmission's.
+    agneta = FakeChat.private(CHAIR)
+    h.fake.add_chat(agneta)
+    _welcome, *hers = await say(h, CHAIR, agneta, "/start")
+    (mine,) = [c for c in hers if c.plain.startswith("📊")]
+    assert not any("Mötesplats" in t for t in mine.button_texts())
+
+
+async def press_and_read(h: Harness, chat: FakeChat, message) -> list:  # type: ignore[no-untyped-def]
+    before = len(h.fake.sent)
+    await press(h, STADSMISSION, chat, message.message_id, message.button_data()[0])
+    return [m for m in h.fake.sent[before:] if m.chat_id == chat.id]

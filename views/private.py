@@ -1,5 +1,5 @@
 """The private chat: the welcome after `/start`, and one card per thing waiting for the person
-(a meeting to answer, a vote to cast), each with its buttons – in the person's language."""
+(a meeting to answer, a vote to cast, a report form to fill in), each with its buttons – in the person's language."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from governance.textsplit import truncate_plain
 from i18n import _, current_language
 from services.private import PendingMeeting, PendingVote, Welcome
 from views import links
+from views import report as report_view
 from views.agenda import meeting_title, when_text
 from views.common import esc, person_name
 from views.private_buttons import rsvp_row, vote_row
@@ -61,6 +62,8 @@ def welcome(found: Welcome) -> str:
             waiting.append(_("meetings to answer: {count}").format(count=len(found.meetings)))
         if found.votes:
             waiting.append(_("votes to cast: {count}").format(count=len(found.votes)))
+        if found.forms:
+            waiting.append(_("report forms to fill in: {count}").format(count=len(found.forms)))
         lines.append(esc(_("Waiting for you – {what}:").format(what=", ".join(waiting))))
     return "\n".join(lines)
 
@@ -117,6 +120,10 @@ def cards(found: Welcome) -> list[tuple[str, InlineKeyboardMarkup]]:
     """One message per thing waiting, meetings first."""
     shown = [meeting_card(p) for p in found.meetings[:MAX_CARDS]]
     shown += [vote_card(p) for p in found.votes[:MAX_CARDS]]
+    if found.forms:  # the activity report's forms, each opened with its button
+        text, keyboard = report_view.my_forms(found.forms[:MAX_CARDS])
+        if keyboard is not None:
+            shown.append(("📊 " + esc(text), keyboard))
     return shown
 
 
