@@ -21,6 +21,7 @@ from typing import Any
 
 from telegram.error import TelegramError
 
+from delivery.ratelimit import BACKGROUND, SlidingWindow
 from handlers.bot_context import BotContext
 from handlers.common import edit_message
 from handlers.wrapper import BodyAct
@@ -32,6 +33,7 @@ from views import panel as view
 log = logging.getLogger(__name__)
 
 _LOCKS, _WAITING, _MODES = "panel.locks", "panel.waiting", "panel.modes"
+_WINDOWS = "panel.windows"
 _MESSAGES = "panel.messages"  # (chat id, message id) -> meeting id, for replies to a panel
 
 __all__ = [
@@ -100,7 +102,20 @@ async def post_panel(
         log.info("panel of meeting %s not pinned: %s", meeting_id, type(exc).__name__)
 
 
-async def refresh_panel(context: BotContext, meeting_id: int, note: str | None = None) -> None:
+def _window(context: BotContext, meeting_id: int) -> SlidingWindow:
+    """Refreshes after recorded lines: at most a third of the group's messages a minute, so a
+    live meeting's panel never takes the slots its replies (a decision's ✍, a vote) need."""
+    windows: dict[int, SlidingWindow] = context.bot_data.setdefault(_WINDOWS, {})
+    found = windows.get(meeting_id)
+    if found is None:
+        per_minute = getattr(context.runtime.settings, "rate_limit_group_per_minute", 20)
+        found = windows[meeting_id] = SlidingWindow(max(1, int(per_minute) // 3), 60)
+    return found
+
+
+async def refresh_panel(
+    context: BotContext, meeting_id: int, note: str | None = None, *, throttled: bool = False
+) -> None:
     """Edit the panel in place from the current state, in the mode the chair left it in."""
     locks: defaultdict[int, asyncio.Lock] = context.bot_data.setdefault(
         _LOCKS, defaultdict(asyncio.Lock)
@@ -110,6 +125,8 @@ async def refresh_panel(context: BotContext, meeting_id: int, note: str | None =
         return
     waiting.add(meeting_id)
     try:
+        if throttled:
+            await _window(context, meeting_id).acquire(BACKGROUND)
         await locks[meeting_id].acquire()
     finally:
         waiting.discard(meeting_id)
@@ -136,14 +153,16 @@ async def refresh_panel(context: BotContext, meeting_id: int, note: str | None =
         locks[meeting_id].release()
 
 
-def refresh_meeting_after(act: BodyAct, meeting_id: int, note: str | None = None) -> None:
+def refresh_meeting_after(
+    act: BodyAct, meeting_id: int, note: str | None = None, *, throttled: bool = False
+) -> None:
     """After the commit, the panel follows, in the background: the next update is not held up
     by the edit waiting its turn under the group's 20 messages a minute, and a burst of lines
     gives few edits (a refresh that finds another waiting leaves it to that one)."""
     context = act.context
 
     async def start() -> None:
-        background(context, refresh_panel(context, meeting_id, note))
+        background(context, refresh_panel(context, meeting_id, note, throttled=throttled))
 
     act.then(start)
 
@@ -181,7 +200,7 @@ def refresh_after(act: BodyAct) -> None:
     meeting in session follows."""
     meeting_id = open_meeting_id(act)
     if meeting_id is not None:
-        refresh_meeting_after(act, meeting_id)
+        refresh_meeting_after(act, meeting_id, throttled=True)
 
 
 async def close_panel(context: BotContext, meeting_id: int) -> None:
