@@ -234,9 +234,9 @@ async def main(args: argparse.Namespace) -> None:
                     )
                     for v, result in zip(variants, found, strict=True):
                         v.runs.append(result)
-                    continue
-                for v in variants:
-                    v.runs.append(await run_minute(v, args.minute, args.lines, args.grace))
+                else:
+                    for v in variants:
+                        v.runs.append(await run_minute(v, args.minute, args.lines, args.grace))
                 print(
                     f"  repeat {rep + 1}/{args.repeat} done at {time.perf_counter() - started:.0f} s"
                 )
