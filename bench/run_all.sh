@@ -22,7 +22,7 @@ step "1/3 live meeting: 60 lines in a minute in one group at Telegram's producti
 "$PY" bench/bench_meeting.py --repeat 3 --together --grace 10
 
 step "2/3 interactive: the everyday mix, saturation and latency at 25-200 updates/s, beside an echo bot"
-"$PY" bench/bench_interactive.py --repeat 3 --saturation 300 --duration 3 "${EXTRA[@]}"
+"$PY" bench/bench_interactive.py --repeat 3 --saturation 200 --duration 2 "${EXTRA[@]}"
 
 step "3/3 reminders: (a) default limits, (b) 1 000/s against a raw send loop, (c) 100 000 future, (d) 1 000 partnerships, (e) SIGKILL"
 "$PY" bench/bench_reminders.py --repeat 3 --reminders 3000 --chats 1000
