@@ -35,6 +35,7 @@ class Identity:
     username: str | None = None
     # Telegram user id and private chat id (the same number in Telegram, kept apart anyway).
     ids: frozenset[int] = field(default_factory=frozenset)
+    formal_name: str | None = None  # the name given with /namn
 
     @property
     def full_name(self) -> str:
@@ -54,13 +55,15 @@ class Identity:
 
         if self.full_name and self.last_name:
             word(self.full_name, re.IGNORECASE)
+        if self.formal_name:
+            word(self.formal_name, re.IGNORECASE)
         if self.username:
             word("@" + self.username, re.IGNORECASE)
             # A bare username ("agneta_c") is distinctive enough to match case-insensitively.
             if re.search(r"[_\d]", self.username):
                 word(self.username, re.IGNORECASE)
         # First and last names alone: case-sensitive, so "Bo" the name is not "bo" the verb.
-        for part in (self.first_name, self.last_name):
+        for part in (self.first_name, self.last_name, self.formal_name):
             if part:
                 for piece in part.split():
                     word(piece)
@@ -69,7 +72,7 @@ class Identity:
 
     def names(self) -> set[str]:
         """Every stored spelling that is this person's name on its own."""
-        out = {self.first_name, self.full_name}
+        out = {self.first_name, self.full_name, self.formal_name or ""}
         if self.username:
             out |= {self.username, "@" + self.username}
         return {n for n in out if n and n.strip()}
@@ -77,7 +80,7 @@ class Identity:
     def search_terms(self) -> list[str]:
         """Substrings a database may search for before the exact check in Python."""
         terms = {str(i) for i in self.ids}
-        for part in (self.first_name, self.last_name, self.username):
+        for part in (self.first_name, self.last_name, self.username, self.formal_name):
             if part:
                 terms |= {p for p in part.split() if len(p) >= 2}
         return sorted(terms)

@@ -330,7 +330,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "absent": "Frånvarande",
         "none": "–",
         "chair": "Ordförande",
-        "minute_taker": "Sekreterare",
+        "minute_taker": "Protokollförare",
+        "and": "och",
         "justerare": "Justerare",
         "decision": "Beslut",
         "actions": "Åtgärdslista",
@@ -382,6 +383,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "none": "–",
         "chair": "Chair",
         "minute_taker": "Secretary",
+        "and": "and",
         "justerare": "Adjuster",
         "decision": "Decision",
         "actions": "Action items",
@@ -506,6 +508,22 @@ def _people(rows: tuple[Attendance, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((a.party, ", ".join(a.people)) for a in rows)
 
 
+def _signatures(lab: Mapping[str, str], rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One signature per person: a chair who also took the minutes signs once, as
+    "Ordförande och protokollförare"."""
+    roles: dict[str, list[str]] = {}
+    for role, name in rows:
+        if name:
+            roles.setdefault(name, []).append(role)
+    signed = []
+    for name, held in roles.items():
+        order = (lab["chair"], lab["minute_taker"], lab["justerare"])
+        first, *rest = sorted(held, key=lambda r: order.index(r) if r in order else len(order))
+        label = f" {lab['and']} ".join([first, *(r.lower() for r in rest)])
+        signed.append((label, name))
+    return signed
+
+
 def document_view(p: Protokoll, language: str = "sv") -> View:
     """The document's strings, shared by the three renderers."""
     lab = labels(language)
@@ -524,8 +542,11 @@ def document_view(p: Protokoll, language: str = "sv") -> View:
     ]
     roles = [(lab["chair"], p.chair), (lab["minute_taker"], p.minute_taker)]
     roles += [(lab["justerare"], name) for name in p.justerare]
-    signatures = [(lab["minute_taker"], p.minute_taker), (lab["chair"], p.chair)]
-    signatures += [(lab["justerare"], name) for name in p.justerare]
+    signatures = _signatures(
+        lab,
+        [(lab["minute_taker"], p.minute_taker), (lab["chair"], p.chair)]
+        + [(lab["justerare"], name) for name in p.justerare],
+    )
     return View(
         labels=lab,
         draft=p.status == "draft",

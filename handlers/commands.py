@@ -124,6 +124,13 @@ COMMANDS: tuple[Command, ...] = (
         audience="chair",
     ),
     Command("jag", "iam", N_("Say which party you represent"), members.iam),
+    Command(
+        "namn",
+        "name",
+        N_("Your name and title in the minutes: /namn First Last, title"),
+        members.formal_name,
+        in_private=True,
+    ),
     Command("ledamoter", "members", N_("Members by party"), members.list_members),
     Command(
         "ordforande",

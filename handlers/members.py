@@ -8,11 +8,13 @@ import handlers.privacy as privacy
 from governance.timeparse import AmbiguousDate, Invalid, parse_date
 from handlers.dates import date_error_text, day_first
 from handlers.mentions import first_named
-from handlers.wrapper import BodyAct, in_body
+from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_
 from services import members
+from services import people as people_service
 from services.errors import Refusal
 from services.people import find
+from storage import people
 from storage.models import Person
 from views import members as view
 
@@ -113,3 +115,20 @@ def _appoint(act: BodyAct, target: Person, until: date | None) -> str:
         now=act.now,
     )
     return view.chair_appointed(target, act.body.name, term.ends_on)
+
+
+@in_chat()
+def formal_name(act: Act) -> None:
+    """/namn Förnamn Efternamn[, titel]: the name the minutes and kallelser use (in private or
+    in the group; "-" goes back to the Telegram name)."""
+    user = act.user
+    if user is None:
+        raise Refusal(N_("Write /namn from your own account, not anonymously."))
+    person = people.get_person_by_telegram_id(act.session, user.id)
+    if person is None:
+        raise Refusal(N_("Write to me once more, please: I did not catch who you are."))
+    if not act.args.strip():
+        act.reply(view.formal_name_now(person))
+        return
+    chosen = people_service.set_formal_name(act.session, person, act.args)
+    act.reply(view.formal_name_set(person, chosen))

@@ -50,7 +50,7 @@ def owner_label(person: Person) -> str:
     """A plain name for payloads and facts (rendering escapes it)."""
     if person.erased:
         return "—"
-    full = " ".join(p for p in (person.first_name, person.last_name) if p)
+    full = person.formal_name or " ".join(p for p in (person.first_name, person.last_name) if p)
     return full or (f"@{person.username}" if person.username else str(person.telegram_user_id))
 
 

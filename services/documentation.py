@@ -111,7 +111,9 @@ def sync_minute_taker_reminder(
     payload = {
         "duty": duty,
         "person": (
-            " ".join(x for x in (person.first_name, person.last_name) if x) if person else None
+            (person.formal_name or " ".join(x for x in (person.first_name, person.last_name) if x))
+            if person
+            else None
         ),
         "person_user_id": person.telegram_user_id if person else None,
         "party": party.name if party else None,

@@ -137,7 +137,7 @@ def _name(person: Person | None) -> str:
         return ""
     if person.erased:
         return "—"
-    full = " ".join(p for p in (person.first_name, person.last_name) if p)
+    full = person.formal_name or " ".join(p for p in (person.first_name, person.last_name) if p)
     return full or (person.username or str(person.telegram_user_id))
 
 

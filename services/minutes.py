@@ -108,6 +108,8 @@ class Names:
     unfiled: str = "Övrigt"  # the § for lines recorded without a current item
     # How a document on an item is listed under its §: "Bilaga 1: Budget.pdf (120 kB)".
     attachment: Callable[[Attachment], str] | None = None
+    # How attendance lists a person: with the title given with /namn ("Anna Andersson, chef").
+    titled: Callable[[Person], str] | None = None
 
 
 def zone_of(session: Session, body: Body) -> ZoneInfo:
@@ -794,6 +796,9 @@ def end_meeting(session: Session, *, body: Body, role: Role, now: datetime) -> M
     _require_lead(role, meeting)
     if not meeting.justerare_person_ids:
         raise Refusal(N_("Choose the justerare before closing the meeting."))
+    _settle_minute_taker(
+        session, body, meeting, today=now.astimezone(zone_of(session, body)).date()
+    )
     meeting.closed_at = now
     meeting.updated_at = now
     session.add(meeting)
@@ -811,6 +816,26 @@ def end_meeting(session: Session, *, body: Body, role: Role, now: datetime) -> M
     )
     sync_minute_taker_reminder(session, body, following, now=now)
     return meeting
+
+
+def _settle_minute_taker(session: Session, body: Body, meeting: Meeting, *, today: date) -> None:
+    """Under a rotating duty the protokollförare is the member of the party holding it who wrote
+    the most lines (whoever opened the meeting, when none of them wrote)."""
+    assert body.id is not None and meeting.id is not None
+    _kind, _person, duty_party = next_minute_taker(session, body, today=today)
+    if duty_party is None:
+        return
+    party_of = {
+        member.id: membership.party_id
+        for membership, member, _party in people.confirmed_members(session, body.id)
+    }
+    written: dict[int, int] = defaultdict(int)
+    for entry in repo.entries_of(session, meeting.id):
+        author = entry.author_person_id
+        if author is not None and not entry.struck and party_of.get(author) == duty_party.id:
+            written[author] += 1
+    if written:
+        meeting.minute_taker_person_id = max(written, key=lambda pid: written[pid])
 
 
 def pending_minutes(session: Session, body_id: int) -> list[Meeting]:
@@ -841,7 +866,9 @@ def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Pro
     absent: dict[str, list[str]] = defaultdict(list)
     for row, person, party in repo.attendance_of(session, meeting.id):
         party_name = party.name if party is not None else ""
-        (present if row.present else absent)[party_name].append(names.person(person))
+        (present if row.present else absent)[party_name].append(
+            (names.titled or names.person)(person)
+        )
 
     entries = [e for e in repo.entries_of(session, meeting.id) if not e.struck]
     decision_of = {

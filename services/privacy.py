@@ -616,6 +616,7 @@ def identity_of(person: Person) -> Identity:
         first_name=person.first_name or "",
         last_name=person.last_name,
         username=person.username,
+        formal_name=person.formal_name,
         ids=frozenset(_telegram_ids(person)),
     )
 
@@ -697,6 +698,8 @@ def erase(session: Session, person: Person, *, now: datetime, reason: str) -> Er
     person.language_code = None
     person.private_chat_id = None
     person.notice_shown_at = None
+    person.formal_name = None
+    person.formal_title = None
     person.telegram_user_id = pseudonym
     person.erased = True
     session.add(person)

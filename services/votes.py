@@ -433,7 +433,7 @@ def reminder_instant(vote: Vote) -> datetime | None:
 
 
 def _plain_name(person: Person) -> str:
-    full = " ".join(p for p in (person.first_name, person.last_name) if p)
+    full = person.formal_name or " ".join(p for p in (person.first_name, person.last_name) if p)
     return full or (f"@{person.username}" if person.username else str(person.telegram_user_id))
 
 

@@ -87,6 +87,10 @@ class Person(SQLModel, table=True):
     notice_shown_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # The name and title the person gave with /namn, used in minutes, kallelser and the
+    # register; the Telegram name is the fallback. Erased with the rest.
+    formal_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    formal_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Membership(SQLModel, table=True):

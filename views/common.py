@@ -18,10 +18,21 @@ def esc(text: object) -> str:
 
 
 def person_name(person: Person) -> str:
+    """The name the person gave with /namn, else their Telegram name."""
     if person.erased:
         return _("(erased member)")
+    if person.formal_name:
+        return truncate_plain(person.formal_name, 80)
     full = " ".join(part for part in (person.first_name, person.last_name) if part)
     return truncate_plain(full or (person.username or str(person.telegram_user_id)), 64)
+
+
+def person_name_titled(person: Person) -> str:
+    """ "Anna Andersson, enhetschef": the name with the title given with /namn, if any."""
+    name = person_name(person)
+    if person.erased or not person.formal_title:
+        return name
+    return f"{name}, {truncate_plain(person.formal_title, 80)}"
 
 
 def mention(person: Person) -> str:

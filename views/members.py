@@ -9,9 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from i18n import _, current_language
 from services.members import MemberList
+from services.people import FormalName
 from storage.models import Party, Person
 from views import links
-from views.common import esc, mention, person_name
+from views.common import esc, mention, person_name, person_name_titled
 
 CONFIRM, REJECT = "mc", "mr"  # callback data "mc:<membership id>", "mr:<membership id>"
 CHAIR_DATE = "cd"  # "cd:<person id>:<yyyy-mm-dd>": the end of a chair's term, when ambiguous
@@ -75,7 +76,8 @@ def member_list(listing: MemberList) -> str:
     for party in listing.parties:
         names = [p for p, pa in listing.confirmed if pa.id == party.id]
         rendered = ", ".join(
-            esc(person_name(p)) + (" " + _("(chair)") if chair and chair[1].id == p.id else "")
+            esc(person_name_titled(p))
+            + (" " + _("(chair)") if chair and chair[1].id == p.id else "")
             for p in names
         )
         lines.append(f"• <b>{esc(party.name)}</b>: {rendered or '—'}")
@@ -118,4 +120,35 @@ def chair_appointed(chair: Person, body_name: str, ends_on: date | None) -> str:
         )
     return _("{name} is now chair of the {body}, until a new chair is chosen.").format(
         name=mention(chair), body=esc(body_name)
+    )
+
+
+def formal_name_now(person: Person) -> str:
+    """/namn without a name: what the minutes call the person now, and how to change it."""
+    if person.formal_name:
+        now = _("In minutes and kallelser you are named: {name}").format(
+            name=esc(person_name_titled(person))
+        )
+    else:
+        now = _("In minutes and kallelser you are named by your Telegram name: {name}").format(
+            name=esc(person_name(person))
+        )
+    return "\n".join(
+        [
+            now,
+            _(
+                "Give your full name, and a title after a comma if you like: "
+                "/namn Anna Andersson, enhetschef (/namn - goes back to your Telegram name)."
+            ),
+        ]
+    )
+
+
+def formal_name_set(person: Person, chosen: FormalName) -> str:
+    if chosen.name is None:
+        return _("Done: minutes and kallelser use your Telegram name again: {name}").format(
+            name=esc(person_name(person))
+        )
+    return _("Done: minutes, kallelser and the register name you {name}.").format(
+        name=esc(person_name_titled(person))
     )

@@ -14,7 +14,7 @@ from storage.decisions import decision_label
 from storage.models import AgendaItem, Body, Decision, Partnership, Person
 from views import attachments as attachment_views
 from views.agenda import item_title
-from views.common import esc, person_name
+from views.common import esc, person_name, person_name_titled
 
 JUSTERARE, ATTENDANCE = "mj", "na"  # "mj:<meeting>:<person>", "na:<meeting>:<person>"
 MAX_BUTTONS = 90
@@ -37,13 +37,19 @@ def names_for(partnership: Partnership) -> Names:
         with language(lang):
             return person_name(person)
 
+    def titled(person: Person) -> str:
+        with language(lang):
+            return person_name_titled(person)
+
     def attachment(document: Attachment) -> str:
         with language(lang):
             return attachment_views.listed(document)
 
     with language(lang):
         unfiled = _("Other recorded lines")
-    return Names(item_title=title, person=name, unfiled=unfiled, attachment=attachment)
+    return Names(
+        item_title=title, person=name, unfiled=unfiled, attachment=attachment, titled=titled
+    )
 
 
 def opened(label: str, minute_taker: Person | None) -> str:

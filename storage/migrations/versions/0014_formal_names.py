@@ -1,0 +1,28 @@
+"""formal names: the name and title a person gives with /namn, for the minutes and kallelser
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-03 16:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("formal_name", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("formal_title", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_column("formal_title")
+        batch_op.drop_column("formal_name")

@@ -1,0 +1,100 @@
+"""What the protokoll says about people and the meeting: formal names (/namn), who signs, the
+written standard paragraphs, every party's attendance, the meeting's notation and the justering
+deadline – through the real Application and the fake Telegram server."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from services import privacy
+from storage.db import transaction
+from storage.models import Person
+from tests.conftest import Harness
+from tests.fakebot import FakeChat
+from tests.test_meetings_flow import CHAIR, CITY, SG_CHAT, STADSMISSION, say, sv
+from tests.test_minutes_flow import meeting_harness, opened_meeting  # noqa: F401
+
+STEFAN = "Ştefan Łukasiewicz-Nguyễn"
+
+
+def person(h: Harness, telegram_user_id: int) -> Person:
+    with transaction(h.services.session_factory) as s:
+        found = s.exec(select(Person).where(Person.telegram_user_id == telegram_user_id)).one()
+        s.expunge(found)
+        return found
+
+
+def private(user) -> FakeChat:  # type: ignore[no-untyped-def]
+    return FakeChat(user.id, "private", user.first_name)
+
+
+async def draft_text(h: Harness) -> str:
+    before = len(h.fake.sent)
+    await say(h, CHAIR, SG_CHAT, "/motesslut")
+    sent = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id]
+    return "\n".join(m.plain for m in sent if m.text and not m.document_name)
+
+
+async def test_formal_names_in_the_protokoll_and_nobody_signs_twice(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    await opened_meeting(h)
+
+    # In private: the name and the title; bad input is refused politely, nothing changed.
+    chat = private(STADSMISSION)
+    replies = await say(h, STADSMISSION, chat, "/namn")
+    assert "Bertil" in replies[-1].plain and "/namn" in replies[-1].plain
+    replies = await say(h, STADSMISSION, chat, "/namn Bertil")
+    assert replies[-1].plain == sv(
+        "Write your first and last name, and your title after a comma if you like: "
+        "/namn Anna Andersson, enhetschef"
+    )
+    replies = await say(h, STADSMISSION, chat, f"/namn {STEFAN}, samordnare")
+    assert f"{STEFAN}, samordnare" in replies[-1].plain
+    assert person(h, STADSMISSION.id).formal_name == STEFAN
+    assert person(h, STADSMISSION.id).formal_title == "samordnare"
+    # The personnummer guard applies: nothing stored.
+    await say(h, STADSMISSION, chat, "/namn Bertil Berg, 19811218-9876")
+    assert person(h, STADSMISSION.id).formal_name == STEFAN
+    # In the group, and "-" goes back to the Telegram name.
+    await say(h, CITY, SG_CHAT, "/namn Cecilia Ålund")
+    assert person(h, CITY.id).formal_name == "Cecilia Ålund"
+    await say(h, CHAIR, SG_CHAT, "/namn Agneta Öberg, verksamhetschef")
+    await say(h, CHAIR, SG_CHAT, "/ledamoter")
+    members = h.fake.sent[-1].plain
+    assert f"{STEFAN}, samordnare" in members and "Agneta Öberg, verksamhetschef" in members
+
+    await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
+    text = await draft_text(h)
+    # Attendance with titles; the justerare by name; the chair, who took the minutes (the
+    # styrgrupp's duty is the chair's), signs once.
+    assert f"{STEFAN}, samordnare" in text
+    assert f"Justerare: {STEFAN}" in text
+    assert "Ordförande: Agneta Öberg" in text and "Protokollförare: Agneta Öberg" in text
+    assert "Sekreterare" not in text
+
+    # /glomma_mig erases the name and the title with the rest.
+    with transaction(h.services.session_factory) as s:
+        row = s.exec(select(Person).where(Person.telegram_user_id == CITY.id)).one()
+        privacy.erase(s, row, now=h.clock(), reason="request")
+        assert row.formal_name is None and row.formal_title is None
+
+
+def test_a_formal_name_is_parsed_and_scrubbed_on_erasure() -> None:
+    from governance.privacy import Identity, scrub_text
+    from services.errors import Refusal
+    from services.people import parse_formal_name
+
+    assert parse_formal_name(f"  {STEFAN} ,  samordnare ").name == STEFAN
+    assert parse_formal_name("Anna-Lena O'Brien").title is None
+    for bad in ("Bo", "Bo 12", "@bo Berg", "Bo Berg" + "x" * 90):
+        try:
+            parse_formal_name(bad)
+        except Refusal:
+            continue
+        raise AssertionError(bad)
+    who = Identity("Bertil", None, "bertil_s", frozenset({3003}), formal_name=STEFAN)
+    assert scrub_text(f"Enligt {STEFAN} och Łukasiewicz-Nguyễn.", who) == (
+        "Enligt Raderad ledamot och Raderad ledamot."
+    )
