@@ -205,6 +205,9 @@ def close_meeting(act: BodyAct) -> None:
         act.reply(*minutes_view.justerare_panel(closing.choice))
         return
     act.reply(view.closed())
+    written = minutes_view.written_lines(closing.written)
+    if written is not None:
+        act.reply(written)
     queue_protokoll(act, closing.record)
     if meeting_id is not None:
         panel_refresh.close_after(act, meeting_id)

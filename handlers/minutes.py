@@ -28,6 +28,7 @@ from views import justering as justering_view
 from views import minutes as view
 
 _LINE_REF = re.compile(r"#(\d+)")
+_NAMED_LINE = re.compile(r"\s*#(\d+)\b\s*")
 
 
 @in_body(admin=True)
@@ -194,6 +195,11 @@ def _correct(act: BodyAct, *, strike: bool) -> None:
     act.require_person()
     new_text = None if strike else act.args
     entry_id = _line_replied_to(act)
+    named = _NAMED_LINE.match(act.args)
+    if named is not None:
+        # "/andra #12 new text" or "/stryk #12": the line named by its number.
+        entry_id = int(named.group(1))
+        new_text = None if strike else act.args[named.end() :]
     if entry_id is None:
         raise Refusal(
             N_(

@@ -91,6 +91,7 @@ class EntryKind:
     NOTE = "note"
     DECISION = "decision"
     ACTION = "action"
+    STANDARD = "standard"  # a standard paragraph the bot wrote (opening, justerare, closing …)
 
 
 class LockedRefusal(Refusal):
@@ -110,6 +111,10 @@ class Names:
     attachment: Callable[[Attachment], str] | None = None
     # How attendance lists a person: with the title given with /namn ("Anna Andersson, chef").
     titled: Callable[[Person], str] | None = None
+    # The written standard paragraphs in the protokoll's language: `say(msgid, **params)`
+    # (gettext ids marked with N_) and a date as the paragraphs read it ("12 februari").
+    say: Callable[..., str] | None = None
+    day: Callable[[date], str] | None = None
 
 
 def zone_of(session: Session, body: Body) -> ZoneInfo:
@@ -838,6 +843,108 @@ def _settle_minute_taker(session: Session, body: Body, meeting: Meeting, *, toda
         meeting.minute_taker_person_id = max(written, key=lambda pid: written[pid])
 
 
+# --- the standard paragraphs the bot writes ------------------------------------------------------
+
+_CLOSING = N_("The chair declared the meeting closed at {time}.")
+
+
+def _and(say: Callable[..., str], names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return say(N_("{first} and {last}"), first=", ".join(names[:-1]), last=names[-1])
+
+
+def write_standard_paragraphs(
+    session: Session, *, body: Body, meeting: Meeting, names: Names, now: datetime
+) -> list[MinuteEntry]:
+    """At the close: the standard paragraphs in protokoll language from what the bot knows (the
+    meeting opened, the justerare chosen, the agenda approved, the previous protokoll's state,
+    the open action items followed up, the meeting closed and when). Each is a recorded line
+    (kind "standard"), corrected or struck like any other until the protokoll is approved."""
+    if names.say is None:
+        return []
+    say = names.say
+    assert meeting.id is not None and body.id is not None
+    zone = zone_of(session, body)
+    written: list[MinuteEntry] = []
+
+    def write(item: AgendaItem, text: str) -> None:
+        entry = MinuteEntry(
+            meeting_id=meeting.id,  # type: ignore[arg-type]
+            agenda_item_id=item.id,
+            kind=EntryKind.STANDARD,
+            text=text,
+            author_person_id=None,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(entry)
+        written.append(entry)
+
+    def person(person_id: int | None) -> str:
+        found = session.get(Person, person_id) if person_id is not None else None
+        return names.person(found) if found is not None else ""
+
+    for item in _visible_items(session, meeting.id):
+        key = item.standard_key
+        if key == rules.StandardKey.OPENING:
+            write(item, say(N_("The chair declared the meeting open.")))
+        elif key == rules.StandardKey.JUSTERARE:
+            chosen = [person(pid) for pid in meeting.justerare_person_ids or []]
+            write(
+                item,
+                say(
+                    N_("{names} was chosen to check the minutes (justerare)."),
+                    names=_and(say, chosen),
+                ),
+            )
+        elif key == rules.StandardKey.APPROVE_AGENDA:
+            write(item, say(N_("The agenda was approved.")))
+        elif key == rules.StandardKey.PREVIOUS_MINUTES:
+            write(item, _previous_minutes_line(session, body, meeting, names))
+        elif key == rules.StandardKey.FOLLOWUP:
+            followed = [
+                (action, owner)
+                for action, owner in actions.open_action_items(session, body.id)
+                if action.meeting_id != meeting.id
+            ]
+            if not followed:
+                write(item, say(N_("There were no open action items to follow up.")))
+                continue
+            write(item, say(N_("The open action items were followed up:")))
+            for action, owner in followed:
+                write(
+                    item,
+                    say(
+                        N_("{owner}: {text} (due {due})."),
+                        owner=names.person(owner),
+                        text=action.text.rstrip("."),
+                        due=names.day(action.due_on) if names.day else action.due_on.isoformat(),
+                    ),
+                )
+        elif key == rules.StandardKey.CLOSING:
+            write(item, say(_CLOSING, time=_hhmm(meeting.closed_at or now, zone)))
+    session.flush()
+    return written
+
+
+def _previous_minutes_line(session: Session, body: Body, meeting: Meeting, names: Names) -> str:
+    assert names.say is not None and body.id is not None
+    say = names.say
+    previous = repo.previous_closed_meeting(session, body.id, before_id=meeting.id)
+    if previous is None or previous.id is None:
+        return say(N_("There are no previous minutes."))
+    zone = zone_of(session, body)
+    held = (previous.opened_at or previous.starts_at).astimezone(zone).date()
+    day = names.day(held) if names.day else held.isoformat()
+    label = meeting_label(body, previous)
+    if repo.latest_final(session, previous.id) is None:
+        return say(
+            N_("The minutes of {label} of {day} are not yet approved."), label=label, day=day
+        )
+    return say(N_("The minutes of {label} of {day} are approved."), label=label, day=day)
+
+
 def pending_minutes(session: Session, body_id: int) -> list[Meeting]:
     """Closed meetings whose minutes are not approved yet: they stay on the next agenda."""
     return repo.unlocked_closed_meetings(session, body_id)
@@ -883,7 +990,9 @@ def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Pro
     paragraphs: list[doc.Paragraph] = []
 
     def paragraph(title: str, rows: list[MinuteEntry]) -> doc.Paragraph:
-        notes = [e.text for e in rows if e.kind == EntryKind.NOTE]
+        # What the bot wrote stands first, what was recorded after it.
+        notes = [e.text for e in rows if e.kind == EntryKind.STANDARD]
+        notes += [e.text for e in rows if e.kind == EntryKind.NOTE]
         lines = []
         for e in rows:
             decision = decision_of.get(e.id)

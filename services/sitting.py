@@ -3,7 +3,7 @@ and the current item with what it carries (open action items, the previous minut
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -245,6 +245,7 @@ class Closing:
 
     record: ProtokollRecord | None
     choice: JusterareChoice | None
+    written: list[MinuteEntry] = field(default_factory=list)  # the standard paragraphs
 
 
 def close_sitting(
@@ -254,4 +255,8 @@ def close_sitting(
     if service.may_lead(role, meeting) and not meeting.justerare_person_ids:
         return Closing(None, justerare_choice(session, body, meeting, today))
     closed = service.end_meeting(session, body=body, role=role, now=now)
-    return Closing(justering.create_draft(session, meeting=closed, names=names, now=now), None)
+    written = service.write_standard_paragraphs(
+        session, body=body, meeting=closed, names=names, now=now
+    )
+    record = justering.create_draft(session, meeting=closed, names=names, now=now)
+    return Closing(record, None, written)

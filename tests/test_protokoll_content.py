@@ -8,11 +8,11 @@ from sqlmodel import select
 
 from services import privacy
 from storage.db import transaction
-from storage.models import Person
+from storage.models import MinuteEntry, Person
 from tests.conftest import Harness
 from tests.fakebot import FakeChat
 from tests.test_meetings_flow import CHAIR, CITY, SG_CHAT, STADSMISSION, say, sv
-from tests.test_minutes_flow import meeting_harness, opened_meeting  # noqa: F401
+from tests.test_minutes_flow import meeting_harness, opened_meeting, rows  # noqa: F401
 
 STEFAN = "Ştefan Łukasiewicz-Nguyễn"
 
@@ -98,3 +98,45 @@ def test_a_formal_name_is_parsed_and_scrubbed_on_erasure() -> None:
     assert scrub_text(f"Enligt {STEFAN} och Łukasiewicz-Nguyễn.", who) == (
         "Enligt Raderad ledamot och Raderad ledamot."
     )
+
+
+async def test_the_bot_writes_the_standard_paragraphs_and_they_can_be_corrected(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    await opened_meeting(h)
+    await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
+    await say(h, CHAIR, SG_CHAT, "/anteckning Rapporten från Vårberg")
+    h.clock.advance(minutes=62)
+    before = len(h.fake.sent)
+    await say(h, CHAIR, SG_CHAT, "/motesslut")
+    sent = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id]
+    written = next(m for m in sent if m.plain.startswith(sv("I wrote the standard paragraphs:")))
+    text = "\n".join(m.plain for m in sent if m.text and not m.document_name)
+    for line in (
+        "Ordföranden förklarade mötet öppnat.",
+        "Till justerare valdes Bertil.",
+        "Dagordningen godkändes.",
+        "Det finns inget föregående protokoll.",
+        "Ordföranden förklarade mötet avslutat kl. 15.02.",
+    ):
+        assert line in written.plain and line in text, line
+    # Each under its own §, in the agenda's order.
+    assert text.index("§ 1 Mötets öppnande\nOrdföranden förklarade mötet öppnat.") > 0
+    assert text.index("Till justerare valdes") < text.index("Dagordningen godkändes.")
+
+    # Corrected like any recorded line: by its number, or struck; only by the chair.
+    closing = next(e for e in rows(h, MinuteEntry) if "avslutat" in e.text)
+    replies = await say(h, STADSMISSION, SG_CHAT, f"/andra #{closing.id} Fel")
+    assert replies[-1].plain == sv("Only the author of the line or the chair can correct it.")
+    await say(
+        h, CHAIR, SG_CHAT, f"/andra #{closing.id} Ordföranden förklarade mötet avslutat kl. 15.05."
+    )
+    agenda = next(e for e in rows(h, MinuteEntry) if e.text == "Dagordningen godkändes.")
+    await say(h, CHAIR, SG_CHAT, f"/stryk #{agenda.id}")
+    before = len(h.fake.sent)
+    await say(h, CHAIR, SG_CHAT, "/utkast")
+    text = "\n".join(
+        m.plain for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id and not m.document_name
+    )
+    assert "avslutat kl. 15.05." in text and "Dagordningen godkändes." not in text

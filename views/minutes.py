@@ -3,6 +3,9 @@ the acknowledgements of recorded lines."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance.textsplit import truncate_plain
@@ -11,7 +14,7 @@ from services.minutes import Names
 from services.sitting import AttendanceSheet, CurrentItem, JusterareChoice
 from storage.attachments import Attachment
 from storage.decisions import decision_label
-from storage.models import AgendaItem, Body, Decision, Partnership, Person
+from storage.models import AgendaItem, Body, Decision, MinuteEntry, Partnership, Person
 from views import attachments as attachment_views
 from views.agenda import item_title
 from views.common import esc, person_name, person_name_titled
@@ -45,10 +48,23 @@ def names_for(partnership: Partnership) -> Names:
         with language(lang):
             return attachment_views.listed(document)
 
+    def say(msgid: str, **params: str) -> str:
+        with language(lang):
+            return _(msgid).format(**params)
+
+    def day(value: date) -> str:
+        return format_date(value, "d MMMM", locale=lang)
+
     with language(lang):
         unfiled = _("Other recorded lines")
     return Names(
-        item_title=title, person=name, unfiled=unfiled, attachment=attachment, titled=titled
+        item_title=title,
+        person=name,
+        unfiled=unfiled,
+        attachment=attachment,
+        titled=titled,
+        say=say,
+        day=day,
     )
 
 
@@ -167,3 +183,13 @@ def struck(entry_id: int) -> str:
 
 def corrected(entry_id: int) -> str:
     return _("✍ Line #{id} corrected.").format(id=entry_id)
+
+
+def written_lines(written: list[MinuteEntry]) -> str | None:
+    """What the bot wrote at the close, each line with its number to correct it by."""
+    if not written:
+        return None
+    lines = [_("I wrote the standard paragraphs:")]
+    lines += [f"• {esc(entry.text)} (#{entry.id})" for entry in written]
+    lines.append(_("Correct one with /andra #number new text, or strike it with /stryk #number."))
+    return "\n".join(lines)
