@@ -329,6 +329,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "present": "Närvarande",
         "absent": "Frånvarande",
         "none": "–",
+        "unrepresented": "ej representerad",
         "chair": "Ordförande",
         "minute_taker": "Protokollförare",
         "and": "och",
@@ -381,6 +382,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "present": "Present",
         "absent": "Absent",
         "none": "–",
+        "unrepresented": "not represented",
         "chair": "Chair",
         "minute_taker": "Secretary",
         "and": "and",
@@ -504,8 +506,9 @@ def justering_lines(p: Protokoll, lab: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _people(rows: tuple[Attendance, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((a.party, ", ".join(a.people)) for a in rows)
+def _people(rows: tuple[Attendance, ...], lab: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """(party, "A, B"); a party with no registered member reads "ej representerad"."""
+    return tuple((a.party, ", ".join(a.people) or lab["unrepresented"]) for a in rows)
 
 
 def _signatures(lab: Mapping[str, str], rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -554,8 +557,8 @@ def document_view(p: Protokoll, language: str = "sv") -> View:
         body=p.body_name,
         partnership=p.partnership_name,
         meta=tuple((k, v) for k, v in meta if v),
-        present=_people(p.present_by_party),
-        absent=_people(p.absent_by_party),
+        present=_people(p.present_by_party, lab),
+        absent=_people(p.absent_by_party, lab),
         roles=tuple(roles),
         sections=tuple(
             Section(

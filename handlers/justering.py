@@ -201,7 +201,8 @@ def close_meeting(act: BodyAct) -> None:
     if closing.record is None:
         # No justerare yet: the present members as buttons, and nothing closed.
         assert closing.choice is not None
-        act.reply(view.choose_justerare_first())
+        if not closing.choice.absent:
+            act.reply(view.choose_justerare_first())
         act.reply(*minutes_view.justerare_panel(closing.choice))
         return
     act.reply(view.closed())

@@ -69,6 +69,11 @@ def attendance_button(act: BodyAct) -> None:
     )
     act.answer()
     act.edit(*view.attendance_panel(sheet))
+    warning = sitting.justerare_warning(
+        act.session, body=act.body, meeting_id=meeting_id, today=act.today
+    )
+    if warning is not None:
+        act.reply(*view.justerare_panel(warning))
     panel_refresh.refresh_meeting_after(act, meeting_id)
 
 

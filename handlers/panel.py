@@ -20,6 +20,7 @@ from i18n import language
 from services import minutes, sitting
 from services import panel as service
 from services.errors import Refusal
+from views import minutes as minutes_view
 from views import panel as view
 from views.agenda import item_title
 
@@ -59,6 +60,12 @@ def panel_button(act: BodyAct) -> None:
                 now=act.now,
             )
             mode = view.ATTENDANCE
+            warning = sitting.justerare_warning(
+                act.session, body=act.body, meeting_id=meeting_id, today=act.today
+            )
+            if warning is not None:
+                # The justerare was marked absent: the choice of another, with the warning.
+                mode, note = view.JUSTERARE, minutes_view.justerare_absent(warning)
         elif op == "s":
             sitting.toggle_justerare(
                 act.session,

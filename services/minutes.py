@@ -26,12 +26,13 @@ from i18n import N_
 from services import actions, decisions
 from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
+from services.partnerships import spec_of
 from services.roles import Role
 from storage import attachments as attachment_repo
+from storage import bodies, people
 from storage import immediate as immediate_repo
 from storage import meetings as meeting_repo
 from storage import minutes as repo
-from storage import people
 from storage.attachments import Attachment
 from storage.db import SessionFactory, transaction
 from storage.models import (
@@ -243,10 +244,15 @@ def start_meeting(
     else:
         minute_taker = person.id if person is not None else chair_id
     answers = {r.person_id: r.answer for r, _p in meeting_repo.rsvps_of(session, meeting.id)}
+    # Present: who answered yes, who opens the meeting, and the justerare named at the opening
+    # (choosing one says they are there).
+    named = {p.id for p in justerare}
     for membership, member, _party in people.confirmed_members(session, body.id):
         assert member.id is not None
-        present = answers.get(member.id) == RsvpAnswer.YES or (
-            person is not None and member.id == person.id
+        present = (
+            answers.get(member.id) == RsvpAnswer.YES
+            or (person is not None and member.id == person.id)
+            or member.id in named
         )
         session.add(
             Attendance(
@@ -889,6 +895,7 @@ def write_standard_paragraphs(
         key = item.standard_key
         if key == rules.StandardKey.OPENING:
             write(item, say(N_("The chair declared the meeting open.")))
+            write(item, quorum_line(session, body, meeting, say))
         elif key == rules.StandardKey.JUSTERARE:
             chosen = [person(pid) for pid in meeting.justerare_person_ids or []]
             write(
@@ -926,6 +933,46 @@ def write_standard_paragraphs(
             write(item, say(_CLOSING, time=_hhmm(meeting.closed_at or now, zone)))
     session.flush()
     return written
+
+
+def quorum_line(session: Session, body: Body, meeting: Meeting, say: Callable[..., str]) -> str:
+    """The beslutförhet line from the file's voting rule: voting units present (parties with a
+    member present, or members present) against the quorum, or, where the file sets none, how
+    many of the entitled were present."""
+    assert meeting.id is not None and body.id is not None
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    voting = spec_of(partnership).body(body.kind).voting  # type: ignore[arg-type]
+    rows = repo.attendance_of(session, meeting.id)
+    if voting.rule == "per_party":
+        entitled = len(bodies.parties_of(session, body.partnership_id))
+        present = len({row.party_id for row, _p, _party in rows if row.present})
+        if voting.quorum is None:
+            text = N_(
+                "{present} of {entitled} parties were present (the agreement sets no quorum)."
+            )
+        elif present >= voting.quorum:
+            text = N_("{present} of {entitled} parties were present: quorate (at least {quorum}).")
+        else:
+            text = N_(
+                "{present} of {entitled} parties were present: not quorate (at least {quorum}); "
+                "nothing can be decided."
+            )
+    else:
+        entitled = len(rows)
+        present = sum(1 for row, _p, _party in rows if row.present)
+        if voting.quorum is None:
+            text = N_(
+                "{present} of {entitled} members were present (the agreement sets no quorum)."
+            )
+        elif present >= voting.quorum:
+            text = N_("{present} of {entitled} members were present: quorate (at least {quorum}).")
+        else:
+            text = N_(
+                "{present} of {entitled} members were present: not quorate (at least {quorum}); "
+                "nothing can be decided."
+            )
+    return say(text, present=str(present), entitled=str(entitled), quorum=str(voting.quorum))
 
 
 def _previous_minutes_line(session: Session, body: Body, meeting: Meeting, names: Names) -> str:
@@ -976,6 +1023,11 @@ def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Pro
         (present if row.present else absent)[party_name].append(
             (names.titled or names.person)(person)
         )
+    # Every party of the partnership appears: one with no registered member in the body is
+    # listed with the absent, with no names ("ej representerad").
+    for party in bodies.parties_of(session, body.partnership_id):
+        if party.name not in present and party.name not in absent:
+            absent[party.name] = []
 
     entries = [e for e in repo.entries_of(session, meeting.id) if not e.struck]
     decision_of = {

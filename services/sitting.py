@@ -41,7 +41,8 @@ class JusterareChoice:
     meeting_id: int
     chosen: list[Person]
     chosen_ids: list[int]
-    candidates: list[Person]  # present, and not the chair
+    candidates: list[Person]  # present, and not the chair (and a chosen one marked absent)
+    absent: list[Person] = field(default_factory=list)  # chosen, but marked absent
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,14 @@ def justerare_choice(
     chosen = [p for p in (session.get(Person, pid) for pid in ids) if p is not None]
     chair = people.current_chair(session, body.id, today)
     chair_id = chair[1].id if chair else None
+    rows = repo.attendance_of(session, meeting.id)
+    absent = [person for row, person, _party in rows if person.id in ids and not row.present]
     candidates = [
         person
-        for row, person, _party in repo.attendance_of(session, meeting.id)
-        if row.present and person.id != chair_id
+        for row, person, _party in rows
+        if (row.present or person.id in ids) and person.id != chair_id
     ]
-    return JusterareChoice(meeting.id, chosen, ids, candidates)
+    return JusterareChoice(meeting.id, chosen, ids, candidates, absent)
 
 
 def current_item(session: Session, body: Body, position: service.Position) -> CurrentItem:
@@ -180,6 +183,17 @@ def toggle_attendance(
     return attendance_sheet(session, meeting)
 
 
+def justerare_warning(
+    session: Session, *, body: Body, meeting_id: int, today: date
+) -> JusterareChoice | None:
+    """The choice of justerare when one chosen is marked absent (else None)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or not meeting.justerare_person_ids:
+        return None
+    choice = justerare_choice(session, body, meeting, today)
+    return choice if choice.absent else None
+
+
 def toggle_justerare(
     session: Session, *, body: Body, role: Role, meeting_id: int, person_id: int, today: date
 ) -> JusterareChoice:
@@ -252,8 +266,11 @@ def close_sitting(
     session: Session, *, body: Body, role: Role, names: service.Names, now: datetime, today: date
 ) -> Closing:
     meeting = service.open_meeting_of(session, body)
-    if service.may_lead(role, meeting) and not meeting.justerare_person_ids:
-        return Closing(None, justerare_choice(session, body, meeting, today))
+    if service.may_lead(role, meeting):
+        choice = justerare_choice(session, body, meeting, today)
+        # No justerare, or one marked absent: the choice first, and nothing is closed.
+        if not meeting.justerare_person_ids or choice.absent:
+            return Closing(None, choice)
     closed = service.end_meeting(session, body=body, role=role, now=now)
     written = service.write_standard_paragraphs(
         session, body=body, meeting=closed, names=names, now=now

@@ -11,7 +11,7 @@ from storage.db import transaction
 from storage.models import MinuteEntry, Person
 from tests.conftest import Harness
 from tests.fakebot import FakeChat
-from tests.test_meetings_flow import CHAIR, CITY, SG_CHAT, STADSMISSION, say, sv
+from tests.test_meetings_flow import CHAIR, CITY, SG_CHAT, STADSMISSION, press, say, sv
 from tests.test_minutes_flow import meeting_harness, opened_meeting, rows  # noqa: F401
 
 STEFAN = "Ştefan Łukasiewicz-Nguyễn"
@@ -140,3 +140,41 @@ async def test_the_bot_writes_the_standard_paragraphs_and_they_can_be_corrected(
         m.plain for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id and not m.document_name
     )
     assert "avslutat kl. 15.05." in text and "Dagordningen godkändes." not in text
+
+
+async def test_every_party_the_beslutforhet_and_an_absent_justerare(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    h = meeting_harness
+    meeting = await opened_meeting(h)  # Agneta (Convictus) and Bertil come, Cecilia does not
+    await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
+
+    # The justerare marked absent: a warning, and the choice of another by buttons.
+    attendance = (await say(h, CHAIR, SG_CHAT, "/narvaro"))[-1]
+    bertil = next(
+        d
+        for d, label in zip(attendance.button_data(), attendance.button_texts(), strict=True)
+        if "Bertil" in label
+    )
+    before = len(h.fake.sent)
+    await press(h, CHAIR, SG_CHAT, attendance.message_id, bertil)
+    warning = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id][-1]
+    assert "⚠ Bertil är vald till justerare men markerad som frånvarande" in warning.plain
+    assert any(d.startswith(f"mj:{meeting.id}:") for d in warning.button_data())
+    # Closing waits for the choice: nothing is closed.
+    replies = await say(h, CHAIR, SG_CHAT, "/motesslut")
+    assert "markerad som frånvarande" in replies[-1].plain and replies[-1].button_data()
+    assert rows(h, MinuteEntry) == []
+    # Bertil came after all.
+    await press(h, CHAIR, SG_CHAT, attendance.message_id, bertil)
+
+    text = await draft_text(h)
+    # Every party: present, absent, or not represented (no registered member in the body).
+    present = text[text.index("Närvarande") : text.index("Frånvarande")]
+    absent = text[text.index("Frånvarande") :].split("\n\n")[0]
+    assert "Convictus: Agneta" in present and "Stockholms Stadsmission: Bertil" in present
+    assert "Stockholms stad, Socialförvaltningen: Cecilia" in absent
+    assert "Frälsningsarmén: ej representerad" in absent
+    assert "Ny Gemenskap: ej representerad" in absent
+    # The beslutförhet line from the file: 001 sets no quorum, so how many parties came.
+    assert "2 av 5 parter var närvarande (avtalet anger inget krav för beslutförhet)." in text

@@ -112,6 +112,9 @@ def justerare_panel(choice: JusterareChoice) -> tuple[str, InlineKeyboardMarkup 
         if names
         else _("Choose the justerare (press a name):")
     )
+    warning = justerare_absent(choice)
+    if warning:
+        text = f"{warning}\n{text}"
     keyboard = [buttons[i : i + 2] for i in range(0, min(len(buttons), MAX_BUTTONS), 2)]
     return text, InlineKeyboardMarkup(keyboard) if keyboard else None
 
@@ -193,3 +196,13 @@ def written_lines(written: list[MinuteEntry]) -> str | None:
     lines += [f"• {esc(entry.text)} (#{entry.id})" for entry in written]
     lines.append(_("Correct one with /andra #number new text, or strike it with /stryk #number."))
     return "\n".join(lines)
+
+
+def justerare_absent(choice: JusterareChoice) -> str | None:
+    """⚠ when a chosen justerare is marked absent: someone present should check the minutes."""
+    if not choice.absent:
+        return None
+    return "⚠ " + _(
+        "{names} is chosen as justerare but marked absent. Choose someone present instead "
+        "(press a name to change the choice)."
+    ).format(names=", ".join(esc(person_name(p)) for p in choice.absent))
