@@ -373,6 +373,9 @@ class Body(_Model):
     # Wet-signature lines beside the justering block of the final protokoll (the digital
     # justering is recorded on the page either way).
     signature_lines: StrictBool = False
+    # Days after the meeting within which the chair and the justerare approve the protokoll;
+    # they are reminded until both have, and /moten shows it overdue after.
+    justering_days: PositiveInt = 14
 
 
 # --- agreement period ---------------------------------------------------------------------

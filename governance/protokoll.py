@@ -322,7 +322,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "draft": "UTKAST",
         "draft_note": "Utkast – ej justerat",
         "diarienummer": "Dnr",
-        "meeting_number": "Sammanträde",
+        "meeting_number": "Beteckning",
         "date": "Sammanträdesdatum",
         "time": "Tid",
         "place": "Plats",

@@ -25,8 +25,11 @@ from services.errors import Refusal
 from services.roles import role_in_body
 from storage.models import ProtokollRecord
 from views import justering as view
+from views import (
+    justering_reminders,  # noqa: F401  (importing it registers the reminder renderer)
+    protokoll_outbox,
+)
 from views import minutes as minutes_view
-from views import protokoll_outbox
 from views.common import person_name
 
 

@@ -9,30 +9,51 @@ later correction is a new version linked to the locked one (`amendment_of_id`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from delivery import outbox
 from governance import protokoll as doc
+from governance.reminder_times import local_instant
 from i18n import N_
 from services.errors import Refusal
-from services.minutes import Names, build_protokoll, content_of, model_of
+from services.minutes import (
+    Names,
+    build_protokoll,
+    content_of,
+    doc_language,
+    meeting_label,
+    model_of,
+    zone_of,
+)
 from services.partnerships import spec_of
 from services.roles import Role
 from storage import minutes as repo
-from storage.models import AuditEntry, Body, Justering, Meeting, Partnership, ProtokollRecord
+from storage import people, reminders
+from storage.models import (
+    AuditEntry,
+    Body,
+    Justering,
+    Meeting,
+    Partnership,
+    Person,
+    ProtokollRecord,
+)
 
 __all__ = [
     "CHAIR",
     "JUSTERARE",
+    "ProtokollState",
     "Verdict",
     "amend",
     "create_draft",
     "current_draft",
     "give_reason",
     "justera",
+    "justering_due",
+    "protokoll_state",
     "regenerate",
     "role_in_justering",
     "verify_record",
@@ -100,6 +121,7 @@ def _store(
     )
     session.add(record)
     session.flush()
+    sync_justering_reminders(session, meeting, record, now=now)
     return record
 
 
@@ -241,6 +263,7 @@ def justera(
     _audit(session, body, role, f"protokoll.{verdict}", now, protokoll_id=protokoll_id, role=who)
     waiting = _approvals_complete(session, record, meeting)
     if not approve or waiting:
+        sync_justering_reminders(session, meeting, record, now=now)
         return Verdict(record, meeting, verdict, False, waiting)
     final = doc.lock(model_of(record.content), approved_hash=record.content_hash)
     final = replace(final, justering=_stamp(session, body, record, final, now))
@@ -250,6 +273,7 @@ def justera(
     session.add(record)
     session.flush()
     _audit(session, body, role, "protokoll.lock", now, protokoll_id=protokoll_id)
+    sync_justering_reminders(session, meeting, record, now=now)
     return Verdict(record, meeting, verdict, True, ())
 
 
@@ -377,3 +401,142 @@ def verify_record(record: ProtokollRecord) -> bool:
 
 
 __all__ += ["APPROVE", "CHANGE", "awaiting_reason", "draft_key", "final_key", "post_key"]
+
+
+# --- the protokoll's state, as the next kallelse and /moten state it ------------------------------
+
+
+@dataclass(frozen=True)
+class ProtokollState:
+    """A held meeting's protokoll: justerat (when, with its hash) or not yet, and by when."""
+
+    meeting: Meeting
+    label: str  # the meeting's notation, "SG möte 3/2026"
+    held_on: date
+    approved_at: datetime | None  # when it was locked
+    content_hash: str | None
+    due_on: date  # the justering deadline (the file's justering_days after the meeting)
+    overdue: bool
+
+
+def justering_due(session: Session, body: Body, meeting: Meeting) -> date:
+    """The day by which the chair and the justerare approve the protokoll."""
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    days = spec_of(partnership).body(body.kind).justering_days  # type: ignore[arg-type]
+    held = (meeting.opened_at or meeting.starts_at).astimezone(zone_of(session, body)).date()
+    return held + timedelta(days=days)
+
+
+def protokoll_state(
+    session: Session, body: Body, meeting: Meeting, *, today: date | None = None
+) -> ProtokollState:
+    assert meeting.id is not None
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    final = repo.latest_final(session, meeting.id)
+    held = (meeting.opened_at or meeting.starts_at).astimezone(zone_of(session, body)).date()
+    due = justering_due(session, body, meeting)
+    return ProtokollState(
+        meeting=meeting,
+        label=meeting_label(body, meeting, doc_language(partnership)),
+        held_on=held,
+        approved_at=final.locked_at if final is not None else None,
+        content_hash=final.content_hash if final is not None else None,
+        due_on=due,
+        overdue=final is None and today is not None and today > due,
+    )
+
+
+# --- the justering deadline: reminders until both have approved -------------------------------
+
+KIND_JUSTERING = "justering.due"
+REMIND_DAYS_BEFORE = 2
+OVERDUE_DAYS = 7  # daily after the deadline, for a week at most
+REMINDER_AT = time(9, 0)
+
+
+def justering_source(meeting_id: int) -> str:
+    return f"justering:{meeting_id}"
+
+
+def _waiting_people(
+    session: Session, body: Body, meeting: Meeting, record: ProtokollRecord, today: date
+) -> list[tuple[str, Person]]:
+    """Who has still to approve this version: the chair and each justerare."""
+    assert record.id is not None and body.id is not None
+    approved = {
+        (j.role, j.person_id)
+        for j in repo.justeringar_of(session, record.id)
+        if j.verdict == APPROVE and j.content_hash == record.content_hash
+    }
+    waiting: list[tuple[str, Person]] = []
+    chair = people.current_chair(session, body.id, today)
+    if chair is not None and not any(r == CHAIR for r, _p in approved):
+        waiting.append((CHAIR, chair[1]))
+    for pid in meeting.justerare_person_ids or []:
+        person = session.get(Person, pid)
+        if person is not None and (JUSTERARE, pid) not in approved:
+            waiting.append((JUSTERARE, person))
+    return waiting
+
+
+def sync_justering_reminders(
+    session: Session, meeting: Meeting, record: ProtokollRecord, *, now: datetime
+) -> int:
+    """Remind the chair and each justerare who has not approved the version awaiting justering:
+    two days before the file's deadline, on it, and daily for a week after; privately where they
+    have started the bot, else in the body's chat. None once it is locked."""
+    assert meeting.id is not None and record.id is not None
+    source = justering_source(meeting.id)
+    body = session.get(Body, meeting.body_id)
+    if body is None or record.status == "final":
+        reminders.cancel_source(session, source, now)
+        return 0
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    zone = zone_of(session, body)
+    due = justering_due(session, body, meeting)
+    days = [due - timedelta(days=REMIND_DAYS_BEFORE), due]
+    days += [due + timedelta(days=n) for n in range(1, OVERDUE_DAYS + 1)]
+    label = meeting_label(body, meeting, doc_language(partnership))
+    specs = []
+    for who, person in _waiting_people(session, body, meeting, record, now.astimezone(zone).date()):
+        if person.erased or person.id is None:
+            continue
+        private = person.private_chat_id is not None
+        chat_id = person.private_chat_id if private else body.chat_id
+        if chat_id is None:
+            continue
+        for day in days:
+            at = local_instant(day, REMINDER_AT, zone)
+            if at <= now:
+                continue
+            specs.append(
+                reminders.ReminderSpec(
+                    kind=KIND_JUSTERING,
+                    source=source,
+                    dedupe_key=f"{source}:{record.id}:{person.id}:{day.isoformat()}",
+                    chat_id=chat_id,
+                    thread_id=None if private else body.thread_id,
+                    person_id=person.id,
+                    partnership_id=partnership.id,
+                    due_at=at,
+                    payload={
+                        "role": who,
+                        "person": person.formal_name
+                        or " ".join(x for x in (person.first_name, person.last_name) if x),
+                        "person_user_id": person.telegram_user_id,
+                        "private": private,
+                        "meeting": label,
+                        "body_name": body.name,
+                        "diarienummer": partnership.diarienummer,
+                        "due": due.isoformat(),
+                        "overdue": day > due,
+                        "group_chat_id": body.chat_id,
+                    },
+                    language=partnership.language,
+                )
+            )
+    reminders.replace_for_source(session, source, specs, now=now)
+    return len(specs)

@@ -11,13 +11,14 @@ from sqlmodel import Session
 from delivery import hooks, outbox
 from governance import agenda as rules
 from i18n import N_
-from services import actions
+from services import actions, justering
 from services import meetings as service
 from services import minutes as minutes_service
 from services.errors import Refusal
 from services.roles import Role
 from storage import attachments as attachment_repo
 from storage import meetings as repo
+from storage import minutes as minutes_repo
 from storage.attachments import Attachment
 from storage.models import (
     ActionItem,
@@ -60,10 +61,12 @@ class Kallelse:
     meeting: Meeting
     items: list[AgendaItem]
     raisers: dict[int, Person]  # who raised the members' items
-    pending_minutes: list[str]  # closed meetings whose minutes are not yet approved
+    pending_minutes: list[str]  # earlier closed meetings whose minutes are not yet approved
     open_items: list[tuple[ActionItem, Person]]  # under "follow-up"
     rsvp: service.RsvpSummary | None  # None for a draft
     attachments: list[Attachment] = field(default_factory=list)  # documents, under their items
+    # The previous meeting's protokoll (None: there is none), stated under "previous minutes".
+    previous: justering.ProtokollState | None = None
 
 
 def kallelse_of(session: Session, meeting: Meeting) -> Kallelse:
@@ -75,15 +78,18 @@ def kallelse_of(session: Session, meeting: Meeting) -> Kallelse:
     items = repo.agenda_of(session, meeting.id)
     ids = {i.added_by_person_id for i in items if i.added_by_person_id is not None}
     found = {pid: session.get(Person, pid) for pid in ids}
+    previous = minutes_repo.previous_closed_meeting(session, body.id, before_id=meeting.id)
     return Kallelse(
+        previous=justering.protokoll_state(session, body, previous) if previous else None,
         partnership=partnership,
         body=body,
         meeting=meeting,
         items=items,
         raisers={pid: p for pid, p in found.items() if p is not None},
         pending_minutes=[
-            minutes_service.meeting_label(body, m)
+            minutes_service.meeting_label(body, m, minutes_service.doc_language(partnership))
             for m in minutes_service.pending_minutes(session, body.id)
+            if previous is None or m.id != previous.id
         ],
         open_items=actions.open_action_items(session, body.id),
         rsvp=None
@@ -179,6 +185,7 @@ def publish(
 class MeetingLine:
     meeting: Meeting
     rsvp: service.RsvpSummary | None  # None for a draft
+    protokoll: justering.ProtokollState | None = None  # a held meeting's protokoll
 
 
 def meetings_of(
@@ -187,13 +194,25 @@ def meetings_of(
     """/moten: the upcoming meetings and the last few past ones."""
     assert body.id is not None
 
+    today = now.astimezone(minutes_service.zone_of(session, body)).date()
+
     def line(meeting: Meeting) -> MeetingLine:
         draft = meeting.status == MeetingStatus.DRAFT
-        return MeetingLine(meeting, None if draft else service.rsvp_summary(session, meeting))
+        held = (
+            justering.protokoll_state(session, body, meeting, today=today)
+            if meeting.closed_at is not None
+            else None
+        )
+        return MeetingLine(meeting, None if draft else service.rsvp_summary(session, meeting), held)
 
-    upcoming = repo.upcoming_meetings(session, body.id, now)
-    past = repo.past_meetings(session, body.id, now, limit=PAST_SHOWN)
-    return [line(m) for m in upcoming], [line(m) for m in past]
+    # A meeting held (closed) before its planned end is past, not upcoming.
+    ahead = repo.upcoming_meetings(session, body.id, now)
+    upcoming = [m for m in ahead if m.closed_at is None]
+    held_early = sorted(
+        (m for m in ahead if m.closed_at is not None), key=lambda m: m.starts_at, reverse=True
+    )
+    past = held_early + repo.past_meetings(session, body.id, now, limit=PAST_SHOWN)
+    return [line(m) for m in upcoming], [line(m) for m in past[:PAST_SHOWN]]
 
 
 def meeting_to_move(session: Session, *, body: Body, role: Role, now: datetime) -> Meeting:

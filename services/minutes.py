@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from governance import agenda as rules
 from governance import protokoll as doc
-from i18n import N_
+from i18n import N_, t
 from services import actions, decisions
 from services.documentation import next_minute_taker, sync_minute_taker_reminder
 from services.errors import Refusal
@@ -62,6 +62,7 @@ __all__ = [
     "build_protokoll",
     "correct_entry",
     "current_position",
+    "doc_language",
     "end_meeting",
     "go_to_item",
     "guarded",
@@ -124,11 +125,22 @@ def zone_of(session: Session, body: Body) -> ZoneInfo:
     return ZoneInfo(partnership.timezone)
 
 
-def meeting_label(body: Body, meeting: Meeting) -> str:
-    """ "SG 2026:3": the body's prefix, the year and the meeting's number."""
+MEETING_NOTATION = N_("{prefix} meeting {number}/{year}")
+
+
+def meeting_label(body: Body, meeting: Meeting, language: str = "sv") -> str:
+    """ "SG möte 3/2026": the meeting's one notation (kallelse, /moten, the register, the
+    protokoll and its files), distinct from decision numbers ("SG 2026:7")."""
     if meeting.year is None or meeting.number is None:
         return body.decision_prefix
-    return f"{body.decision_prefix} {meeting.year}:{meeting.number}"
+    return t(language, MEETING_NOTATION).format(
+        prefix=body.decision_prefix, number=meeting.number, year=meeting.year
+    )
+
+
+def doc_language(partnership: Partnership) -> str:
+    """The language the minutes are written in."""
+    return partnership.language if partnership.language in ("sv", "en") else "sv"
 
 
 def _audit(
@@ -984,7 +996,9 @@ def _previous_minutes_line(session: Session, body: Body, meeting: Meeting, names
     zone = zone_of(session, body)
     held = (previous.opened_at or previous.starts_at).astimezone(zone).date()
     day = names.day(held) if names.day else held.isoformat()
-    label = meeting_label(body, previous)
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    label = meeting_label(body, previous, doc_language(partnership))
     if repo.latest_final(session, previous.id) is None:
         return say(
             N_("The minutes of {label} of {day} are not yet approved."), label=label, day=day
@@ -1079,7 +1093,7 @@ def build_protokoll(session: Session, meeting: Meeting, names: Names) -> doc.Pro
         body_name=body.name,
         partnership_name=partnership.name,
         diarienummer=partnership.diarienummer,
-        meeting_number=meeting_label(body, meeting),
+        meeting_number=meeting_label(body, meeting, doc_language(partnership)),
         date=held.date(),
         start_time=_hhmm(meeting.opened_at, zone),
         end_time=_hhmm(meeting.closed_at, zone),

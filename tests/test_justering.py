@@ -113,7 +113,7 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     before = len(h.fake.sent)
     await say(h, CHAIR, SG_CHAT, "/utkast")
     sent = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id]
-    assert any(m.document_name == "protokoll-SG-2026-1-utkast-v2.pdf" for m in sent)
+    assert any(m.document_name == "protokoll-SG-mote-1-2026-utkast-v2.pdf" for m in sent)
     assert any("14.05" in m.plain for m in sent if m.text)
     panel2 = sent[-1]
     approve2, _change2 = buttons_of(panel2)
@@ -133,7 +133,7 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     assert final.status == "final" and final.locked_at is not None
     assert any(final.content_hash in m.plain for m in sent if m.text)
     final_pdf, final_docx = [m for m in sent if m.document_name]
-    assert final_pdf.document_name == "protokoll-SG-2026-1.pdf"
+    assert final_pdf.document_name == "protokoll-SG-mote-1-2026.pdf"
     assert final_pdf.document_bytes and final_pdf.document_bytes.startswith(b"%PDF")
     assert final_docx.document_name == "protokoll-SG-2026-1.docx"
     assert "SG 2026:1" in final_pdf.plain and "Word" in final_docx.plain

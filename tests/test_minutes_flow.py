@@ -231,7 +231,7 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     await say(h, CHAIR, SG_CHAT, "/motesslut")
     sent = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id]
     text = "\n".join(m.plain for m in sent if m.text and not m.document_name)
-    assert "PROTOKOLL" in text and "UTKAST" in text and "SG 2026:1" in text
+    assert "PROTOKOLL" in text and "UTKAST" in text and "SG möte 1/2026" in text
     assert "Mötet öppnades kl. 14.02" in text
     assert "Rapporten <godkänns>" not in text  # struck
     assert "SG 2026:2" in text and "Ta fram underlag" in text
@@ -240,7 +240,7 @@ async def test_recording_lines_attendance_corrections_and_draft(meeting_harness:
     docx = next(m for m in sent if m.document_name and m.document_name.endswith(".docx"))
     assert pdf.document_bytes and pdf.document_bytes.startswith(b"%PDF")
     assert docx.document_bytes and docx.document_bytes.startswith(b"PK")
-    assert pdf.document_name == "protokoll-SG-2026-1-utkast-v1.pdf"
+    assert pdf.document_name == "protokoll-SG-mote-1-2026-utkast-v1.pdf"
     buttons = sent[-1].button_data()
     assert len(buttons) == 2 and all(len(b.encode()) <= 64 for b in buttons)
     records = rows(h, ProtokollRecord)

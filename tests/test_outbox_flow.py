@@ -155,8 +155,8 @@ async def test_protokoll_files_and_buttons_arrive_once_through_429_5xx_and_a_tim
     sent = in_group(h, before)
     files = [m.document_name for m in sent if m.document_name]
     assert files == [
-        "protokoll-SG-2026-1-utkast-v1.pdf",
-        "protokoll-SG-2026-1-utkast-v1.docx",
+        "protokoll-SG-mote-1-2026-utkast-v1.pdf",
+        "protokoll-SG-mote-1-2026-utkast-v1.docx",
     ]
     pdf = next(m for m in sent if m.document_name and m.document_name.endswith(".pdf"))
     assert pdf.document_bytes and pdf.document_bytes.startswith(b"%PDF")
@@ -181,14 +181,14 @@ async def test_protokoll_files_and_buttons_arrive_once_through_429_5xx_and_a_tim
     await press(h, STADSMISSION, SG_CHAT, buttons[0].message_id, f"js:{record_id}:a")
     final = [m for m in in_group(h, before) if m.document_name and "utkast" not in m.document_name]
     assert [m.document_name for m in final] == [
-        "protokoll-SG-2026-1.pdf",
-        "protokoll-SG-2026-1.docx",
+        "protokoll-SG-mote-1-2026.pdf",
+        "protokoll-SG-mote-1-2026.docx",
     ]
     with transaction(h.services.session_factory) as session:
         from delivery import outbox
 
         ((name, file_id),) = outbox.files_of(session, justering.final_key(record_id))
-        assert name == "protokoll-SG-2026-1.pdf"
+        assert name == "protokoll-SG-mote-1-2026.pdf"
         assert outbox.file_data(session, file_id) == final[0].document_bytes
     assert told_nothing_changed(h) == [sv(NOTHING_CHANGED[1], version=1)]
 

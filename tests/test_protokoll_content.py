@@ -178,3 +178,82 @@ async def test_every_party_the_beslutforhet_and_an_absent_justerare(
     assert "Ny Gemenskap: ej representerad" in absent
     # The beslutförhet line from the file: 001 sets no quorum, so how many parties came.
     assert "2 av 5 parter var närvarande (avtalet anger inget krav för beslutförhet)." in text
+
+
+async def test_one_notation_the_protokoll_state_and_the_justering_deadline(
+    meeting_harness: Harness,  # noqa: F811
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage.models import ProtokollRecord
+    from storage.reminders import Reminder
+    from tests.test_meetings_flow import call_and_publish
+
+    h = meeting_harness
+    meeting = await opened_meeting(h)  # 10 december, 14.00
+    await say(h, CHAIR, SG_CHAT, "/motesstart @bertil_s")
+    before = len(h.fake.sent)
+    await say(h, CHAIR, SG_CHAT, "/motesslut")
+    sent = [m for m in h.fake.sent[before:] if m.chat_id == SG_CHAT.id]
+    text = "\n".join(m.plain for m in sent if m.text and not m.document_name)
+    # One notation for the meeting, distinct from decision numbers ("SG 2026:1").
+    assert "Beteckning: SG möte 1/2026" in text and "Sammanträde:" not in text
+    assert any(m.document_name == "protokoll-SG-mote-1-2026-utkast-v1.pdf" for m in sent)
+    draft = sent[-1]
+
+    # The justering deadline (14 days in the file): the chair and the justerare are reminded
+    # two days before it, on it, and daily after.
+    source = f"justering:{meeting.id}"
+    pending = [r for r in rows(h, Reminder) if r.source == source and r.state == "pending"]
+    assert {r.payload["role"] for r in pending} == {"chair", "justerare"}
+    assert min(r.due_at for r in pending) == datetime(2026, 12, 22, 8, 0, tzinfo=UTC)
+    assert all(r.payload["due"] == "2026-12-24" for r in pending)
+
+    # /moten: the held meeting is past, with its protokoll's state; overdue after the deadline.
+    listing = (await say(h, CITY, SG_CHAT, "/moten"))[-1].plain
+    past = listing[listing.index("Tidigare") :]
+    assert "möte 1/2026" in past and "justeras senast 24 december" in past
+    h.clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))
+    listing = (await say(h, CITY, SG_CHAT, "/moten"))[-1].plain
+    assert "⚠ protokollet är inte justerat, senast 24 december" in listing
+
+    # The next kallelse states the previous protokoll: not yet justerat …
+    _preview, kallelse, _ics = await call_and_publish(h, "2027-01-14 14:00 Stadshuset")
+    assert "Protokoll SG möte 1/2026 från den 10 december: ännu inte justerat." in kallelse.plain
+
+    # … and once both approved, the reminders stop and /moten says when, with the hash.
+    approve = next(d for d in draft.button_data() if d.endswith(":a"))
+    await press(h, CHAIR, SG_CHAT, draft.message_id, approve)
+    left = [r for r in rows(h, Reminder) if r.source == source and r.state == "pending"]
+    assert {r.payload["role"] for r in left} == {"justerare"}
+    await press(h, STADSMISSION, SG_CHAT, draft.message_id, approve)
+    assert not [r for r in rows(h, Reminder) if r.source == source and r.state == "pending"]
+    final = rows(h, ProtokollRecord)[-1]
+    assert final.status == "final"
+    listing = (await say(h, CITY, SG_CHAT, "/moten"))[-1].plain
+    assert f"protokollet justerat 28 december ({final.content_hash[:8]})" in listing
+
+
+def test_the_justering_reminder_reads_right() -> None:
+    from views.justering_reminders import render_justering
+
+    payload = {
+        "role": "justerare",
+        "person": STEFAN,
+        "person_user_id": 3003,
+        "private": False,
+        "meeting": "SG möte 1/2026",
+        "body_name": "Styrgrupp",
+        "diarienummer": "SOF 2025/144",
+        "due": "2026-12-24",
+        "overdue": False,
+    }
+    text = render_justering(payload, "sv", False)
+    assert "🖋 <b>Justering</b> · SOF 2025/144 · Styrgrupp" in text
+    assert (
+        f'<a href="tg://user?id=3003">{STEFAN}</a>, justera protokollet från SG möte 1/2026' in text
+    )
+    assert "senast 24 december 2026" in text and "som justerare" in text
+    late = render_justering({**payload, "overdue": True, "private": True}, "sv", False)
+    assert "Justeringen är försenad" in late and "skulle ha justerats senast" in late
+    assert "tg://user" not in late

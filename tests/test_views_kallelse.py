@@ -135,8 +135,37 @@ def test_meeting_list_upcoming_and_past() -> None:
     with language("en"):
         text = view.meeting_list(v.body(), STOCKHOLM, upcoming, [])
     assert (
-        "• 3/2026 · Thursday 10 December 2026 at 14:00–16:00 (CET) · Stadshuset · Coming 1, Not coming 0, Maybe 0"
+        "• meeting 3/2026 · Thursday 10 December 2026 at 14:00–16:00 (CET) · Stadshuset · Coming 1, Not coming 0, Maybe 0"
         in text
     )
     assert "draft, not yet published" in text
     assert text.endswith("No meetings yet.")
+
+
+def test_previous_minutes_in_the_kallelse_and_a_held_meeting_in_the_list() -> None:
+    from datetime import UTC, date, datetime
+
+    from services.justering import ProtokollState
+
+    def state(approved: bool, overdue: bool = False) -> ProtokollState:
+        return ProtokollState(
+            meeting=v.meeting(),
+            label="SG möte 2/2026",
+            held_on=date(2026, 11, 12),
+            approved_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC) if approved else None,
+            content_hash="a1b2c3d4e5f6" if approved else None,
+            due_on=date(2026, 11, 26),
+            overdue=overdue,
+        )
+
+    with language("sv"):
+        assert view.previous_minutes(None) == "Det finns inget föregående protokoll."
+        assert view.previous_minutes(state(True)) == (
+            "Protokoll SG möte 2/2026 från den 12 november: justerat den 20 november (a1b2c3d4)."
+        )
+        assert view.previous_minutes(state(False)) == (
+            "Protokoll SG möte 2/2026 från den 12 november: ännu inte justerat."
+        )
+        held = [MeetingLine(v.meeting(), None, state(False, overdue=True))]
+        text = view.meeting_list(v.body(), STOCKHOLM, [], held)
+    assert "möte 3/2026" in text and "⚠ protokollet är inte justerat, senast 26 november" in text

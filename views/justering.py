@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -20,7 +21,10 @@ ROLE_LABELS = {CHAIR: N_("chair"), JUSTERARE: N_("justerare")}
 
 
 def file_stem(record: ProtokollRecord, p: doc.Protokoll) -> str:
-    stem = "protokoll-" + re.sub(r"[^A-Za-z0-9]+", "-", p.meeting_number).strip("-")
+    # "SG möte 3/2026" -> "protokoll-SG-mote-3-2026": ASCII, stable, the notation readable.
+    plain = unicodedata.normalize("NFKD", p.meeting_number)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    stem = "protokoll-" + re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
     if record.status != "final":
         stem += f"-utkast-v{record.version}"
     elif record.amendment_of_id is not None:

@@ -5,14 +5,16 @@ cancelled meeting, and /moten – in the current language (group-facing texts ar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance import agenda as rules
 from governance.textsplit import split_html, truncate_plain
 from i18n import N_, _, current_language
+from services.justering import ProtokollState
 from services.kallelse import Kallelse, MeetingLine
 from services.meetings import RsvpSummary
 from storage.attachments import Attachment
@@ -65,11 +67,11 @@ def _details(k: Kallelse) -> dict[str, list[str]]:
         )
         for item, owner in k.open_items
     ]
-    pending = (
-        [_("Minutes not yet approved: {labels}").format(labels=", ".join(k.pending_minutes))]
-        if k.pending_minutes
-        else []
-    )
+    pending = [previous_minutes(k.previous)]
+    if k.pending_minutes:
+        pending.append(
+            _("Minutes not yet approved: {labels}").format(labels=", ".join(k.pending_minutes))
+        )
     return {rules.StandardKey.PREVIOUS_MINUTES: pending, rules.StandardKey.FOLLOWUP: followup}
 
 
@@ -375,11 +377,49 @@ def rsvp_answered(answer: str, *, changed: bool) -> str:
     return _("Thank you. Your answer: {answer}.").format(answer=label)
 
 
+def _day(value: date) -> str:
+    return format_date(value, "d MMMM", locale="en" if current_language() == "en" else "sv")
+
+
+def previous_minutes(state: ProtokollState | None) -> str:
+    """The kallelse's "previous minutes": justerat (when, with the hash's start), not yet, or
+    none (plain text)."""
+    if state is None:
+        return _("There are no previous minutes.")
+    if state.approved_at is not None:
+        return _("Minutes {label} of {held}: approved on {approved} ({hash}).").format(
+            label=state.label,
+            held=_day(state.held_on),
+            approved=_day(state.approved_at.date()),
+            hash=(state.content_hash or "")[:8],
+        )
+    return _("Minutes {label} of {held}: not yet approved.").format(
+        label=state.label, held=_day(state.held_on)
+    )
+
+
+def _protokoll_part(state: ProtokollState) -> str:
+    """/moten: a held meeting's protokoll, in a few words."""
+    if state.approved_at is not None:
+        return _("minutes approved {day} ({hash})").format(
+            day=_day(state.approved_at.date()), hash=(state.content_hash or "")[:8]
+        )
+    if state.overdue:
+        return "⚠ " + _("minutes not approved, due {day}").format(day=_day(state.due_on))
+    return _("minutes to be approved by {day}").format(day=_day(state.due_on))
+
+
 def _meeting_line(line: MeetingLine, tz: ZoneInfo) -> str:
     meeting = line.meeting
     parts = [esc(when_text(meeting.starts_at, meeting.ends_at, tz))]
     if meeting.number is not None:
-        parts.insert(0, esc(f"{meeting.number}/{meeting.year}"))
+        parts.insert(
+            0,
+            esc(_("meeting {number}/{year}").format(number=meeting.number, year=meeting.year)),
+        )
+    if line.protokoll is not None:
+        parts.append(esc(_protokoll_part(line.protokoll)))
+        return "• " + " · ".join(parts)
     if meeting.place:
         parts.append(esc(truncate_plain(meeting.place, 100)))
     if line.rsvp is None:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from governance.textsplit import truncate_plain
 from i18n import _, language
-from services.minutes import Names
+from services.minutes import Names, doc_language
 from services.sitting import AttendanceSheet, CurrentItem, JusterareChoice
 from storage.attachments import Attachment
 from storage.decisions import decision_label
@@ -21,11 +21,6 @@ from views.common import esc, person_name, person_name_titled
 
 JUSTERARE, ATTENDANCE = "mj", "na"  # "mj:<meeting>:<person>", "na:<meeting>:<person>"
 MAX_BUTTONS = 90
-
-
-def doc_language(partnership: Partnership) -> str:
-    """The language the minutes are written in."""
-    return partnership.language if partnership.language in ("sv", "en") else "sv"
 
 
 def names_for(partnership: Partnership) -> Names:
