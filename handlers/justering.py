@@ -15,10 +15,11 @@ from telegram import Chat
 
 import handlers.panel_refresh as panel_refresh
 from delivery import outbox
-from handlers.meetings import queue_unpin_kallelse
+from handlers.meetings import queue_panel_edit, queue_unpin_kallelse
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_, language
 from services import extracts, immediate, justering, sitting
+from services import meetings as meeting_service
 from services import minutes as service
 from services.chats import body_of_chat
 from services.errors import Refusal
@@ -270,6 +271,10 @@ def justering_button(act: BodyAct) -> None:
         act.edit(view.locked(service.model_of(record.content)))
         queue_final_protokoll(act, record)
         queue_revision_extracts(act, record)
+        # The next kallelse, if published, states the previous protokoll as justerat now.
+        following = meeting_service.next_meeting(act.session, act.body, act.now)
+        if following is not None and following.id is not None and following.opened_at is None:
+            queue_panel_edit(act.session, following.id, act.now)
 
 
 @in_body(admin=True)

@@ -903,7 +903,12 @@ def write_standard_paragraphs(
         found = session.get(Person, person_id) if person_id is not None else None
         return names.person(found) if found is not None else ""
 
-    for item in _visible_items(session, meeting.id):
+    items = _visible_items(session, meeting.id)
+    recorded: dict[int | None, int] = defaultdict(int)
+    for entry in repo.entries_of(session, meeting.id):
+        if not entry.struck:
+            recorded[entry.agenda_item_id] += 1
+    for item in items:
         key = item.standard_key
         if key == rules.StandardKey.OPENING:
             write(item, say(N_("The chair declared the meeting open.")))
@@ -941,6 +946,12 @@ def write_standard_paragraphs(
                         due=names.day(action.due_on) if names.day else action.due_on.isoformat(),
                     ),
                 )
+        elif key == rules.StandardKey.OTHER_BUSINESS and not recorded.get(item.id):
+            write(item, say(N_("No other business was raised.")))
+        elif key == rules.StandardKey.ESCALATIONS and not any(
+            i.kind == rules.ItemKind.ESCALATION for i in items
+        ):
+            write(item, say(N_("No questions had been raised from the samverkansgrupp.")))
         elif key == rules.StandardKey.CLOSING:
             write(item, say(_CLOSING, time=_hhmm(meeting.closed_at or now, zone)))
     session.flush()

@@ -119,6 +119,8 @@ async def test_the_bot_writes_the_standard_paragraphs_and_they_can_be_corrected(
         "Dagordningen godkändes.",
         "Det finns inget föregående protokoll.",
         "Ordföranden förklarade mötet avslutat kl. 15.02.",
+        "Inga övriga frågor anmäldes.",
+        "Inga frågor hade lyfts från samverkansgruppen.",
     ):
         assert line in written.plain and line in text, line
     # Each under its own §, in the agenda's order.
@@ -230,6 +232,11 @@ async def test_one_notation_the_protokoll_state_and_the_justering_deadline(
     assert not [r for r in rows(h, Reminder) if r.source == source and r.state == "pending"]
     final = rows(h, ProtokollRecord)[-1]
     assert final.status == "final"
+    # The published kallelse follows: the previous protokoll is justerat now.
+    assert (
+        f"Protokoll SG möte 1/2026 från den 10 december: justerat den 28 december "
+        f"({final.content_hash[:8]})." in kallelse.plain
+    )
     listing = (await say(h, CITY, SG_CHAT, "/moten"))[-1].plain
     assert f"protokollet justerat 28 december ({final.content_hash[:8]})" in listing
 
