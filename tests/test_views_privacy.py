@@ -71,6 +71,11 @@ def test_access_summary_lists_memberships_roles_and_counts() -> None:
     assert "Ordförande i: Styrgrupp" in text
     assert "avgivna röster: 2" in text and "svar på kallelser" not in text  # none: not listed
     assert "Administratör" not in text
+    assert "/namn" not in text
+    agneta.formal_name, agneta.formal_title = "Agneta Öberg", "verksamhetschef"
+    with language("sv"):
+        text = view.access_summary(data)
+    assert "Namn i protokoll och kallelser (/namn): Agneta Öberg, verksamhetschef" in text
 
 
 def test_export_log_says_when_who_where_and_what() -> None:

@@ -165,6 +165,9 @@ def access_summary(data: PersonalData) -> str:
     if person.username:
         who += f" (@{escape(person.username)})"
     lines.append(_("Name: {name}").format(name=who))
+    if person.formal_name:
+        formal = ", ".join(p for p in (person.formal_name, person.formal_title) if p)
+        lines.append(_("Name in minutes and kallelser (/namn): {name}").format(name=escape(formal)))
     if person.language_code:
         lines.append(
             _("Language: {language}").format(language=escape(_language_name(person.language_code)))
