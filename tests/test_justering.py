@@ -135,8 +135,8 @@ async def test_justering_lock_refused_changes_next_meeting_and_amendment(
     final_pdf, final_docx = [m for m in sent if m.document_name]
     assert final_pdf.document_name == "protokoll-SG-mote-1-2026.pdf"
     assert final_pdf.document_bytes and final_pdf.document_bytes.startswith(b"%PDF")
-    assert final_docx.document_name == "protokoll-SG-2026-1.docx"
-    assert "SG 2026:1" in final_pdf.plain and "Word" in final_docx.plain
+    assert final_docx.document_name == "protokoll-SG-mote-1-2026.docx"
+    assert "SG möte 1/2026" in final_pdf.plain and "Word" in final_docx.plain
     printed = "".join(pages_text(final_pdf.document_bytes))
     assert "Justerat digitalt 2026-12-" in printed and "(justerare) och" in printed
     assert f"SHA-256: {final.content_hash}" in printed and "Version: 2" in printed

@@ -446,7 +446,7 @@ def test_wet_signature_lines_stand_beside_the_block_when_the_file_asks() -> None
     document = pdfium.PdfDocument(to_pdf(final))
     last = document[len(document) - 1]
     text = last.get_textpage().get_text_range()
-    assert "Justerat digitalt" in text and "Sekreterare" in text
+    assert "Justerat digitalt" in text and "Protokollförare" in text
     view = document_view(final)
     assert view.signature_lines and not document_view(stamped(make())).signature_lines
 
@@ -553,7 +553,7 @@ def test_docx_is_swedish_throughout_and_carries_the_justering_block() -> None:
     document = open_docx(data)
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert "Justerat digitalt 2026-03-20 kl. 10.05 av Ștefan Ionescu (justerare)" in cells
-    assert "Paragrafer: §§ 1–3" in cells and "Sekreterare" in cells
+    assert "Paragrafer: §§ 1–3" in cells and "Protokollförare" in cells
     assert document.core_properties.language == "sv-SE"
 
 
