@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Message
+
 from handlers.common import wake_dispatcher
 from handlers.wrapper import BodyAct, in_body
 from i18n import current_language
@@ -40,7 +42,7 @@ def show_older(act: BodyAct) -> None:
     act.reply(*view.older_message(found, current_language()))  # split if long
 
 
-@in_body(data=rf"{view.MARK}:(b|a|ob|oa|k):([0-9a-f]{{12}})")
+@in_body(data=rf"{view.MARK}:(b|a|ob|oa|k|r):([0-9a-f]{{12}})")
 def done_button(act: BodyAct) -> None:
     """A "Done" button: the chair or the administrator records the deadline as met (anyone
     else gets a polite alert); the list it was under is drawn again without it."""
@@ -55,6 +57,13 @@ def done_button(act: BodyAct) -> None:
         now=act.now,
     )
     log.info("deadline %s met by button in chat %s", done.deadline.key, act.chat.id)
+    query = act.query
+    if which == "r":
+        # Under a reminder: the reminder says who marked it, its button goes.
+        act.answer(view.met_plain(done, language))
+        if query is not None and isinstance(query.message, Message):
+            act.edit(query.message.text_html + "\n\n" + view.marked_by(act.role.person))
+        return
     if which == "k":
         found = deadline_list.pick(
             act.session, partnership=act.partnership, body=act.body, role=act.role, now=act.now

@@ -79,15 +79,18 @@ def split_before_link(
     deadlines: list[Deadline], first_day: date | None
 ) -> tuple[list[Deadline], frozenset[str], list[Deadline]]:
     """(listed, keys of the listed ones from before linking, older ones): of the deadlines due
-    before `first_day`, the latest of each kind stays listed, the rest are older."""
+    before `first_day`, the latest of each kind stays listed, the rest are older. A kind is the
+    same duty of the same party and body: each party's latest financial report stays listed
+    (they are due on the same day; none is older than another's)."""
     if first_day is None:
         return deadlines, frozenset(), []
-    latest: dict[str, Deadline] = {}
+    latest: dict[tuple[str, str | None, str | None], Deadline] = {}
     for d in deadlines:
         if d.due < first_day:
-            held = latest.get(d.kind)
+            kind = (d.kind, d.party_key, d.body)
+            held = latest.get(kind)
             if held is None or (d.due, d.key) > (held.due, held.key):
-                latest[d.kind] = d
+                latest[kind] = d
     kept = {d.key for d in latest.values()}
     listed = [d for d in deadlines if d.due >= first_day or d.key in kept]
     older = [d for d in deadlines if d.due < first_day and d.key not in kept]

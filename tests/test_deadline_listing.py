@@ -19,23 +19,27 @@ def test_latest_of_each_kind_before_the_link_stays_the_rest_is_older() -> None:
         d("activity_report", f"activity_report:{y}", date(y, 7, 30)) for y in (2024, 2025, 2026)
     ]
     finance = [
-        d("financial_report", f"financial_report:{p}:2026", date(2026, 8, 29)) for p in "abc"
+        Deadline("financial_report", f"financial_report:{p}:{y}", date(y, 8, 29), party_key=p)
+        for p in "ab"
+        for y in (2025, 2026)
     ]
     upcoming = d("activity_report", "activity_report:2027", date(2027, 1, 30))
     today_due = d("cadence", "cadence:styrgrupp:2026-12-03", LINKED)
     listed, marked, older = split_before_link([*reports, *finance, upcoming, today_due], LINKED)
-    assert marked == {"activity_report:2026", "financial_report:c:2026"}
+    # One of each kind: each party's financial report is a kind of its own.
+    assert marked == {"activity_report:2026", "financial_report:a:2026", "financial_report:b:2026"}
     assert [x.key for x in listed] == [
         "activity_report:2026",
-        "financial_report:c:2026",
+        "financial_report:a:2026",
+        "financial_report:b:2026",
         "activity_report:2027",
         "cadence:styrgrupp:2026-12-03",
     ]
     assert sorted(x.key for x in older) == [
         "activity_report:2024",
         "activity_report:2025",
-        "financial_report:a:2026",
-        "financial_report:b:2026",
+        "financial_report:a:2025",
+        "financial_report:b:2025",
     ]
 
 

@@ -90,10 +90,11 @@ async def test_deadlines_listed_met_and_reminded_once(harness: Harness) -> None:
     assert listing.index("31 oktober 2025") < listing.index("30 november 2025")
 
     everything = (await say(h, ADMIN, SG_CHAT, "/tidsfrister alla"))[-1].plain
-    # Both bodies' meeting intervals ran out on 1 July, before the chat was linked: the latest
-    # one is listed, marked, the other counted.
-    assert "/klart cadence:" in everything and "(före koppling)" in everything
-    assert "1 äldre tidsfrist från före kopplingen (1 september 2025) visas inte." in everything
+    # Both bodies' meeting intervals ran out before the chat was linked: each body's is listed,
+    # marked "före koppling".
+    assert "/klart cadence:samverkansgrupp:" in everything
+    assert "/klart cadence:styrgrupp:" in everything
+    assert "(före koppling)" in everything
 
     # Reminders for the renewal announcement: 09:00 Stockholm, summer and winter time.
     renewal = rows(h, "renewal_announcement:2025-10-31")
@@ -196,6 +197,31 @@ async def test_deadlines_listed_met_and_reminded_once(harness: Harness) -> None:
     assert in_topic[0].thread_id == TOPIC
     assert "maj–oktober 2025" in in_topic[0].plain and "30 november 2025" in in_topic[0].plain
     assert len(renewal_messages()) == 1
+
+    # The reminder carries a "Klar" button: a stranger gets an alert, the chair marks it met
+    # and the reminder says so, without its button.
+    reminder = next(
+        m
+        for m in h.fake.messages_in(SG_CHAT.id)
+        if "/klart renewal_announcement:2025-10-31" in m.plain and "⏰" in m.plain
+    )
+    assert reminder.button_texts() == ["✓ Klar"]
+    [data] = reminder.button_data()
+    assert len(data.encode()) <= 64
+    before = len(h.fake.callback_answers)
+    await h.settle(h.fake.press(STRANGER, reminder.message_id, SG_CHAT, data))
+    assert h.fake.callback_answers[before]["text"] == t("sv", ONLY_CHAIR)
+    await h.settle(h.fake.press(CHAIR, reminder.message_id, SG_CHAT, data))
+    with transaction(h.services.session_factory) as s:
+        met_now = {m.key for m in s.exec(select(DeadlineMet)).all()}
+    assert "renewal_announcement:2025-10-31" in met_now
+    assert reminder.plain.endswith("✓ Agneta klarmarkerade den.")
+    assert reminder.buttons() == []
+    assert all(
+        r.state == ReminderState.CANCELLED
+        for r in rows(h, "renewal_announcement:2025-10-31")
+        if r.due_at > h.clock()
+    )
 
 
 async def test_automatic_extension_notice_date_2023(harness: Harness) -> None:

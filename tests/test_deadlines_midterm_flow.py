@@ -29,7 +29,8 @@ LINKED_AT = datetime(2026, 12, 3, 10, 0, tzinfo=STOCKHOLM)
 ONLY_CHAIR = (
     "Only the chair of this body or the partnership's administrator can mark a deadline as met."
 )
-KEY_LINE = re.compile(r"/klart ([a-z_]+):")
+# A kind: the key without its last part (financial_report:convictus, cadence:styrgrupp).
+KEY_LINE = re.compile(r"/klart (\S+):[^:\s]+$")
 
 
 async def say(h: Harness, user: FakeUser, chat: FakeChat, text: str):  # type: ignore[no-untyped-def]
@@ -52,7 +53,8 @@ async def link(h: Harness, chat: FakeChat, command: str) -> None:
 
 
 def kinds_before_link(text: str) -> list[str]:
-    """The kinds of the items marked "före koppling" (each line is followed by its key)."""
+    """The kinds of the items marked "före koppling" (each line is followed by its key): the
+    same duty of the same party or body."""
     lines = text.splitlines()
     found = []
     for i, line in enumerate(lines):
@@ -81,10 +83,12 @@ async def test_linked_mid_term_no_wall_and_no_burst(harness: Harness) -> None:
     text = reply.plain
     marked = kinds_before_link(text)
     assert marked, text
-    # At most one "före koppling" item per kind.
+    # At most one "före koppling" item per kind (per party's financial report).
     assert len(marked) == len(set(marked)), marked
     # The older ones: one line and a button that lists them.
-    count = re.search(r"(\d+) äldre tidsfrister? från före kopplingen \(3 december 2026\)", text)
+    count = re.search(
+        r"(\d+) äldre tidsfrist(?:er)? från före kopplingen \(3 december 2026\)", text
+    )
     assert count is not None, text
     older_button = [b for b in reply.buttons() if b["text"].startswith("Visa äldre")]
     assert older_button and older_button[0]["text"] == f"Visa äldre ({count.group(1)})"

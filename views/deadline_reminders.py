@@ -14,10 +14,12 @@ from typing import Any, get_args
 
 from babel.dates import format_date
 
+from delivery.parts import Button, Part, Text
 from delivery.renderers import escape, register, with_late_note
 from governance.partnership_schema import DeadlineKind
 from governance.reminder_times import OVERDUE
 from i18n import t
+from services.deadline_list import button_token
 
 KIND_PREFIX = "deadline."
 ALL_KINDS: tuple[str, ...] = (*get_args(DeadlineKind), "cadence")
@@ -214,9 +216,26 @@ def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
     return with_late_note("\n".join(lines), language, late)
 
 
+# Marked done where they live (/uppgifter, /godkann), or passing by themselves.
+_NO_BUTTON = frozenset({"agreement_end", "party_leaves", "action_item", "pending_approval"})
+
+
+def render_reminder_with_button(
+    payload: dict[str, Any], language: str, late: bool
+) -> list[Part | str]:
+    """The reminder with a "Done" button for the chair or the administrator
+    (handlers.deadlines.done_button: callback data "tfk:r:<token>")."""
+    text = render_reminder(payload, language, late)
+    key = payload.get("key")
+    if not key or payload.get("kind") in _NO_BUTTON:
+        return [text]
+    button = Button("✓ " + t(language, "Done"), data=f"tfk:r:{button_token(str(key))}")
+    return [Text(text, keyboard=((button,),))]
+
+
 def register_renderers() -> None:
     for kind in ALL_KINDS:
-        register(f"{KIND_PREFIX}{kind}", render_reminder)
+        register(f"{KIND_PREFIX}{kind}", render_reminder_with_button)
 
 
 register_renderers()

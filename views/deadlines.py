@@ -219,3 +219,10 @@ def met_plain(done: Met, language: str) -> str:
     """The toast on the pressed button (plain text, at most 200 characters)."""
     what = html.unescape(describe(done.deadline, done.names, language))
     return truncate_plain(_("Recorded as met: {what}").format(what=what), 190)
+
+
+def marked_by(person: Person | None) -> str:
+    """The line added to a reminder whose "Done" button was pressed."""
+    if person is None:
+        return "✓ " + _("Recorded as met.")
+    return "✓ " + _("{name} recorded it as met.").format(name=esc(person_name(person)))
