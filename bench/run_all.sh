@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark of issue 16 at full size, one after another; each prints its figures beside
 # the baseline it measured in the same run (min / median of 3 repeats), and the machine's load
-# average when it started. About 15 minutes on a quiet 2-core machine (bench/RESULTS.md).
+# average when it started. About 15-20 minutes on a 2-core machine (bench/RESULTS.md).
 #
 #   bench/run_all.sh [--no-postgres] 2>&1 | tee bench-$(date -u +%Y%m%dT%H%M).txt
 #
