@@ -31,7 +31,7 @@ from tests.test_meetings_flow import (
 )
 from tests.test_minutes_flow import MEETING_START, meeting_harness, rows  # noqa: F401
 
-STEFAN = FakeUser(3010, "Ştefan Łukasiewicz-Nguyễn", "stefan_ln")
+STEFAN = FakeUser(3010, "Stefan", "stefan_ln")  # the Telegram name; /namn gives the exact one
 FULL_NAME = "Ştefan Łukasiewicz-Nguyễn"
 PNG_DIR = Path("/tmp")
 
@@ -45,6 +45,7 @@ async def held_and_closed(h: Harness) -> Any:
     """The meeting held with Ştefan as justerare; returns the justering message."""
     await setup_sg(h)
     await join(h, SG_CHAT, STEFAN, "Ny Gemenskap", CHAIR)
+    await say(h, STEFAN, SG_CHAT, f"/namn {FULL_NAME}, samordnare")
     _preview, kallelse, _ics = await call_and_publish(h)
     meeting_id = int(kallelse.button_data()[0].split(":")[1])
     for user in (CHAIR, STADSMISSION, STEFAN):
@@ -97,8 +98,19 @@ async def test_a_protokoll_a_registrator_files_as_it_is(
     assert f"Paragrafer: §§ {min(numbers)}–{max(numbers)}" in text
     assert f"SHA-256: {final.content_hash}" in text and "Version: 1" in text
     assert "Utkast" not in text and "UTKAST" not in text
-    for party in ("Convictus", "Stockholms Stadsmission", "Ny Gemenskap"):
+    # Every party, the one without a registered member too, and the beslutförhet line.
+    for party in ("Convictus", "Stockholms Stadsmission", "Ny Gemenskap", "Frälsningsarmén"):
         assert party in text, party
+    assert "Frälsningsarmén ej representerad" in text
+    assert re.search(r"\d av 5 parter var närvarande", text)
+    # The standard paragraphs, written by the bot in protokoll Swedish.
+    for line in (
+        "Ordföranden förklarade mötet öppnat.",
+        f"Till justerare valdes {FULL_NAME}.",
+        "Dagordningen godkändes.",
+        "Ordföranden förklarade mötet avslutat kl.",
+    ):
+        assert line in text, line
     # The archive format: every font embedded, PDF/A-2u declared in the XMP, in Swedish.
     used = fonts(pdf)
     assert used and all(embedded for _name, embedded in used), used
