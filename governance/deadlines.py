@@ -40,6 +40,9 @@ Readings of the agreements, where the text leaves a choice:
   agreement's start ("betalas ut kvartalsvis": paid at the start of each quarter).
 * The financial report and payments concern the styrgrupp chat (the organisations' managers sit
   there); the activity report the chat of the body that delivers it; the agreement's end both.
+* A term that ended under extension by announcement with no extension, notice or end recorded
+  keeps its ``agreement_end`` listed as overdue (``governance.lifecycle``: "lapsed") until the
+  administrator records one; an agreement that has ended lists nothing (``has_ended``).
 * Pending approvals have no due date of their own: they are listed from the day they became
   pending (so always as open) until their key is met.
 """
@@ -611,6 +614,9 @@ def deadlines_for(
             continue
         upcoming = today <= deadline.due <= horizon
         owed = deadline.due < today and deadline.kind in _OPEN_WHEN_OVERDUE
+        # A period that ended under extension by announcement with nothing recorded stays
+        # listed (and asks the administrator once) until the extension or the end is recorded.
+        owed = owed or (deadline.kind == "agreement_end" and today > term.final_end)
         if upcoming or owed:
             chosen[deadline.key] = deadline
     return sorted(chosen.values(), key=lambda d: (d.due, d.key))

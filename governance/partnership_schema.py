@@ -53,6 +53,16 @@ def _check_org_number(value: str) -> str:
     return value
 
 
+def org_number_problem(value: str) -> str | None:
+    """Why `value` is no organisationsnummer ("org_number_format", "org_number_not_organisation",
+    "org_number_checksum"), or None when it is one."""
+    try:
+        _check_org_number(value)
+    except PydanticCustomError as exc:
+        return exc.type
+    return None
+
+
 def _to_date(value: Any) -> Any:
     if isinstance(value, datetime):
         raise PydanticCustomError("date_not_datetime", "expected a date (YYYY-MM-DD), not a time")

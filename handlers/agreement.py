@@ -16,8 +16,22 @@ ONLY_ADMINISTRATOR = N_("Only the partnership's administrator can record this.")
 
 @in_body()
 def show(act: BodyAct) -> None:
+    """/avtal; "/avtal ny part Name 802000-1239": the administrator adds an admitted party."""
+    note = ""
+    words = act.args.split()
+    if " ".join(words[:2]).casefold() in agreement.NEW_PARTY_WORDS:
+        party = agreement.add_party(
+            act.session,
+            act.partnership,
+            text=" ".join(words[2:]),
+            administrator=act.role.is_administrator,
+            user_id=act.user.id if act.user else None,
+            now=act.now,
+        )
+        note = "\n\n" + view.party_added(party)
     found = agreement.agreement_view(act.session, act.partnership, act.now)
-    act.reply(*view.render(found, administrator=act.role.is_administrator))
+    text, keyboard = view.render(found, administrator=act.role.is_administrator)
+    act.reply(text + note, keyboard)
 
 
 @in_body(data=rf"{view.EXTEND}:(x:\d{{4}}-\d{{2}}-\d{{2}}|e)")

@@ -9,6 +9,8 @@ deadline reminders follow in the same transaction.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +19,7 @@ from sqlmodel import Session
 from governance import lifecycle as rules
 from governance.decision_input import AGREEMENT_EXTENSION, LIFECYCLE_KINDS, PARTY_NOTICE
 from governance.lifecycle import AgreementState, ExtensionProblem, FactKind, Status
-from governance.partnership_schema import PartnershipSpec
+from governance.partnership_schema import PartnershipSpec, org_number_problem
 from governance.protokoll import DecisionKind
 from i18n import N_
 from services import deadlines, events
@@ -30,8 +32,10 @@ from storage.decisions import decision_label
 from storage.models import AuditEntry, Body, Decision, Partnership, Party
 
 __all__ = [
+    "NEW_PARTY_WORDS",
     "AgreementView",
     "Revision",
+    "add_party",
     "agreement_view",
     "record_end",
     "record_extension",
@@ -220,6 +224,75 @@ def record_end(
         now=now,
     )
     return state.period.end
+
+
+_ORG_NUMBER_PROBLEMS = {
+    "org_number_format": N_("Write the organisation number as NNNNNN-NNNN, after the name: /avtal ny part Name 802000-1239."),
+    "org_number_not_organisation": N_("{number} is not an organisation number (its third digit is below 2)."),
+    "org_number_checksum": N_("{number} is not a valid organisation number: the check digit does not match."),
+}  # fmt: skip
+NEW_PARTY_WORDS = ("ny part", "new party")
+
+
+def _slug(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "-".join(re.findall(r"[a-z0-9]+", plain))[:64] or "part"
+
+
+def add_party(
+    session: Session,
+    partnership: Partnership,
+    *,
+    text: str,
+    administrator: bool,
+    user_id: int | None,
+    now: datetime,
+) -> Party:
+    """The administrator adds a party admitted by the styrgrupp (001 §5.6.1) from /avtal:
+    "Name NNNNNN-NNNN" (the organisation number Luhn-checked). It takes part from today; the
+    partnership file should name it at the next import."""
+    assert partnership.id is not None
+    if not administrator:
+        raise Refusal(N_("Only the partnership's administrator can record this."))
+    words = text.split()
+    if len(words) < 2:
+        raise Refusal(_ORG_NUMBER_PROBLEMS["org_number_format"])
+    number, name = words[-1], " ".join(words[:-1])
+    if re.fullmatch(r"\d{10}", number):
+        number = f"{number[:6]}-{number[6:]}"
+    problem = org_number_problem(number)
+    if problem is not None:
+        raise Refusal(_ORG_NUMBER_PROBLEMS[problem], number=number)
+    today = today_of(partnership, now)
+    state = state_of(session, partnership, today)
+    if not state.open_for_business:
+        raise Refusal(N_("The agreement ended on {day}."), day=state.end)
+    existing = bodies.parties_of(session, partnership.id, active_only=False)
+    for party in existing:
+        if party.org_number == number or party.name.casefold() == name.casefold():
+            raise Refusal(N_("{party} is already a party ({number})."), party=party.name,
+                          number=party.org_number)  # fmt: skip
+    key, taken = _slug(name), {p.key for p in existing}
+    base, n = key, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    party = Party(
+        partnership_id=partnership.id, key=key, name=name, org_number=number, kind="nonprofit"
+    )
+    session.add(party)
+    session.flush()
+    _record(
+        session,
+        partnership,
+        FactKind.NEW_PARTY,
+        today,
+        party_key=key,
+        decision_id=None,
+        user_id=user_id,
+        now=now,
+    )
+    return party
 
 
 def _participating(

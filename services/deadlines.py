@@ -52,6 +52,7 @@ __all__ = [
     "KIND_PREFIX",
     "PASSES_BY_ITSELF",
     "SyncResult",
+    "asks_administrator",
     "find_deadline",
     "list_deadlines",
     "load_facts",
@@ -64,6 +65,19 @@ __all__ = [
     "sync_some",
     "target_bodies",
 ]
+
+
+def asks_administrator(deadline: Deadline) -> bool:
+    """The end of a period that may be extended by announcement (001): the day after it, unless
+    an extension, a notice or the end was recorded, the administrator is asked with buttons
+    (extended to … / ended) in its reminder."""
+    params = deadline.params
+    return (
+        deadline.kind == "agreement_end"
+        and bool(params.get("next_term_end"))
+        and not params.get("extends_automatically")
+        and not params.get("notice_given_on")
+    )
 
 
 def source_of(partnership_id: int, key: str) -> str:
@@ -195,7 +209,8 @@ def _instants(
         lead_days,
         tz=zone,
         at=REMINDER_AT,
-        overdue_once=spec.reminders.overdue_once and deadline.kind not in PASSES_BY_ITSELF,
+        overdue_once=spec.reminders.overdue_once
+        and (deadline.kind not in PASSES_BY_ITSELF or asks_administrator(deadline)),
     )
     end_of_due_day = local_instant(deadline.due + timedelta(days=1), time(0, 0), zone)
     leads = [(label, at) for label, at in found if label != OVERDUE]

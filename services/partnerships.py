@@ -198,7 +198,14 @@ def _sync_parties(
             row.active = True
             changes.append(f"party {party.key} is active again")
         session.add(row)
+    admitted = {
+        f.party for f in agreement_facts.lifecycle_facts(session, partnership_id)
+        if f.kind == lifecycle.FactKind.NEW_PARTY
+    }  # fmt: skip
     for row in existing.values():
+        if row.key in admitted and row.active:
+            changes.append(f"party {row.key}: added in /avtal, not yet in the file")
+            continue
         if row.active:
             row.active = False
             session.add(row)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from delivery.dispatcher import ReminderDispatcher, get_dispatcher
 from governance.partnership_file import load_partnership_file
 from governance.partnership_schema import PartnershipSpec, Party
 from services.partnerships import import_partnership, set_administrator
@@ -215,3 +216,46 @@ async def test_notice_extension_and_new_party_by_decision(
     second = (await say(h, CHAIR, SG_CHAT, "/omrostning Andra frågan? | 2027-03-12 17:00"))[-1]
     second_id = int(second.button_data()[0].split(":")[1])
     assert _entitled_parties(h, second_id) == {"stockholms-stad", "stockholms-stadsmission"}
+
+
+async def test_001_the_administrator_is_asked_the_day_after_the_period(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2026, 4, 20, 10, 0, tzinfo=STOCKHOLM))
+    await link(h, EU_CHAT, "SOF 2025/144")
+    dispatcher = get_dispatcher(h.app.bot_data) or ReminderDispatcher(h.app.bot, h.services)
+    await dispatcher.run_once()
+    h.clock.set(datetime(2026, 5, 1, 9, 0, tzinfo=STOCKHOLM))
+    await dispatcher.run_once()
+    (asked,) = [m for m in h.fake.messages_in(EU_CHAT.id) if "ag:e" in m.button_data()]
+    assert "Avtalsperioden har löpt ut" in asked.plain
+    assert "Perioden löpte ut 30 april 2026; ingen förlängning är registrerad." in asked.plain
+    assert asked.button_data() == ["ag:x:2027-04-30", "ag:e"]
+    assert "Förlängt till 30 april 2027" in asked.button_texts()
+
+    await press(h, ADMIN, EU_CHAT, asked.message_id, "ag:e")
+    assert "Registrerat: avtalet upphörde 30 april 2026." in asked.plain
+    listing = (await say(h, ADMIN, EU_CHAT, "/tidsfrister"))[-1].plain
+    assert "Avtalet upphörde 30 april 2026." in listing
+    refused = (await say(h, ADMIN, EU_CHAT, "/kallelse 2026-05-10 14:00"))[-1].plain
+    assert "Avtalet upphörde 30 april 2026" in refused
+
+
+async def test_the_administrator_adds_an_admitted_party(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=STOCKHOLM))
+    await link(h, EU_CHAT, "SOF 2025/144")
+    h.fake.set_member_status(EU_CHAT, MEMBER, "member")
+    refused = (await say(h, MEMBER, EU_CHAT, "/avtal ny part Hela Människan 802000-1239"))[-1]
+    assert "Bara partnerskapets administratör" in refused.plain
+    bad = (await say(h, ADMIN, EU_CHAT, "/avtal ny part Hela Människan 802000-1238"))[-1]
+    assert "kontrollsiffran stämmer inte" in bad.plain
+    added = (await say(h, ADMIN, EU_CHAT, "/avtal ny part Hela Människan 8020001239"))[-1].plain
+    assert "Hela Människan (802000-1239) · ansluten 3 december 2026" in added
+    assert "Registrerat: Hela Människan (802000-1239) deltar från och med i dag." in added
+    again = (await say(h, ADMIN, EU_CHAT, "/avtal ny part Hela Människan 802000-1239"))[-1]
+    assert "redan part" in again.plain
+    # The next import of the unchanged file keeps it.
+    spec = load_partnership_file(EXAMPLES / "sof-2025-144.toml")
+    assert _import(h, spec, dry_run=False) == [
+        "party hela-manniskan: added in /avtal, not yet in the file"
+    ]

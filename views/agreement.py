@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from governance.lifecycle import AgreementState, Participation, Period, Status
 from i18n import _, current_language
 from services.agreement import AgreementView, Revision
+from storage.models import Party
 from views import decision_reminders as decision_texts
 from views.common import esc
 from views.deadline_reminders import long_date
@@ -68,6 +69,8 @@ def _participation(found: Participation | None) -> str:
         return _("joined on {day} ({decision})").format(
             day=day(found.starts_on), decision=esc(found.decision)
         )
+    if found.starts_on is not None:
+        return _("joined on {day}").format(day=day(found.starts_on))
     return ""
 
 
@@ -197,3 +200,9 @@ def recorded_end(ended_on: date) -> str:
     return _("Recorded: the agreement ended on {day}. Reminders stop; /export still works.").format(
         day=day(ended_on)
     )
+
+
+def party_added(party: Party) -> str:
+    return _("Recorded: {party} ({number}) takes part from today. Add it to the partnership file at the next import.").format(
+        party=esc(party.name), number=esc(party.org_number)
+    )  # fmt: skip

@@ -172,9 +172,38 @@ def _when(due: date, today: date, language: str) -> str:
     return t(language, "in {days} days").format(days=days)
 
 
-def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str:
+def _ask_administrator(payload: dict[str, Any], language: str, late: bool) -> list[Text]:
+    """The day after a period that may be extended by announcement ended with nothing recorded:
+    the administrator records the extension or the end with a button (handlers.agreement)."""
+    params = payload.get("params") or {}
+    ended = str(params.get("term_end") or payload["due"])
+    extension = str(params.get("next_term_end"))
+    header = f"{escape(payload.get('diarienummer', ''))} · {escape(payload.get('body_name', ''))}"
+    title = escape(t(language, "The agreement period has ended"))
+    lines = [
+        f"⏰ <b>{title}</b> · {header}",
+        t(language, "The period ended on {day}; no extension is recorded.").format(
+            day=long_date(ended, language)
+        ),
+        t(
+            language,
+            "The administrator records whether it was extended or has ended, here or in /avtal.",
+        ),
+    ]
+    buttons = (
+        (Button(t(language, "Extended to {day}").format(day=long_date(extension, language)),
+                data=f"ag:x:{extension}"),),
+        (Button(t(language, "Ended on {day}").format(day=long_date(ended, language)),
+                data="ag:e"),),
+    )  # fmt: skip
+    return [Text(with_late_note("\n".join(lines), language, late), keyboard=buttons)]
+
+
+def render_reminder(payload: dict[str, Any], language: str, late: bool) -> str | list[Text]:
     """A deadline reminder, from the payload `services.deadlines` stored."""
     kind = str(payload.get("kind", ""))
+    if kind == "agreement_end" and payload.get("label") == OVERDUE:
+        return _ask_administrator(payload, language, late)
     due = date.fromisoformat(str(payload["due"]))
     what = describe(
         kind,
@@ -226,6 +255,8 @@ def render_reminder_with_button(
     """The reminder with a "Done" button for the chair or the administrator
     (handlers.deadlines.done_button: callback data "tfk:r:<token>")."""
     text = render_reminder(payload, language, late)
+    if not isinstance(text, str):
+        return list(text)  # it carries its own buttons (the administrator's, at a period's end)
     key = payload.get("key")
     if not key or payload.get("kind") in _NO_BUTTON:
         return [text]
