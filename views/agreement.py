@@ -42,7 +42,7 @@ def _period(period: Period) -> str:
     if period.basis == "decision" and period.decision:
         how = _("extended by decision {decision}").format(decision=esc(period.decision))
     elif period.basis == "decision":
-        how = _("extended (recorded by the administrator)")
+        how = _("extended, recorded by the administrator")
     elif period.basis == "automatic":
         how = _("extended automatically under the agreement")
     else:
