@@ -83,6 +83,8 @@ PERSON_ERASED = {
     "private_chat_id",
     "notice_shown_at",
     "telegram_user_id",  # becomes the negative pseudonym
+    "formal_name",  # /namn: the name used in the minutes (kept there, as a public record)
+    "formal_title",
 }
 PERSON_KEPT = {"id", "erased", "created_at"}
 
@@ -121,6 +123,8 @@ def test_erasure_clears_every_column_it_is_said_to() -> None:
             private_chat_id=4242,
             created_at=now,
             notice_shown_at=now,
+            formal_name="Greta Persson",
+            formal_title="samordnare",
         )
         session.add(person)
         session.flush()
