@@ -16,13 +16,13 @@ from sqlmodel import Session
 from governance import protokoll as doc
 from i18n import N_
 from services.errors import Refusal
-from services.justering import CHAIR, JUSTERARE, role_in_justering
+from services.justering import CHAIR, JUSTERARE, _audit, role_in_justering
 from services.minutes import Names, build_protokoll, content_of
 from services.roles import Role
 from storage import decisions as decision_repo
 from storage import immediate as repo
 from storage.immediate import ImmediateApproval, ImmediateJustering
-from storage.models import AuditEntry, Body, Decision, Meeting, Partnership
+from storage.models import Body, Decision, Meeting, Partnership
 
 __all__ = ["Outcome", "approve", "mark", "paragraph_now"]
 
@@ -118,17 +118,3 @@ def approve(
     session.flush()
     _audit(session, body, role, "protokoll.immediate.lock", now, immediate_id=row.id)
     return Outcome(row, True, (), locked)
-
-
-def _audit(
-    session: Session, body: Body, actor: Role, action: str, now: datetime, **detail: object
-) -> None:
-    session.add(
-        AuditEntry(
-            partnership_id=body.partnership_id,
-            at=now,
-            actor_user_id=actor.person.telegram_user_id if actor.person else None,
-            action=action,
-            detail=dict(detail),
-        )
-    )
