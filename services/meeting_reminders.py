@@ -2,7 +2,8 @@
 answered, and a re-sync of the cadence deadlines that a called meeting satisfies.
 
 Called by the meetings flow in its own transaction whenever a meeting is published,
-rescheduled or cancelled, and after each RSVP. Every call recomputes from the rows as they are:
+rescheduled or cancelled. Every call recomputes from the rows as they are (an RSVP changes only
+the answering member's nudge: `on_answer`):
 
 * group reminders (kind ``meeting.before``) go to the body's chat (and topic) at each of the
   body's reminder offsets before the start; whole days keep the local wall time of the start
@@ -52,6 +53,7 @@ __all__ = [
     "nudge_delta",
     "nudge_source",
     "offset_label",
+    "on_answer",
     "sync_meeting_reminders",
 ]
 
@@ -291,3 +293,17 @@ def sync_meeting_reminders(session: Session, meeting: Meeting, *, now: datetime)
     documentation.sync_minute_taker_reminder(
         session, body, following[0] if following else None, now=now
     )
+
+
+def on_answer(
+    session: Session, meeting: Meeting, person_id: int, *, first: bool, now: datetime
+) -> int:
+    """An answer to the kallelse was recorded. Of everything `sync_meeting_reminders` computes,
+    only the nudges depend on answers, and only on whether a member has answered (any answer
+    counts): a first answer withdraws that member's open nudge for the meeting, a changed
+    answer changes no reminder at all. The group reminders, the cadence deadlines, the
+    escalations and the minute taker's reminder follow the meeting, not its answers, so an
+    RSVP press leaves them alone. Returns the number of rows withdrawn."""
+    if not first or meeting.id is None:
+        return 0
+    return repo.cancel_source(session, nudge_source(meeting.id), now, person_id=person_id)

@@ -3,7 +3,8 @@
 Every function runs inside the caller's transaction and raises `Refusal` (nothing changed) for
 anything the user may not do. Rows that concurrent updates change are locked first (the body
 while a meeting is called or numbered, the meeting while it is answered or changed).
-Reminders follow every change through `sync_meeting_reminders` in the same transaction.
+Reminders follow every change through `sync_meeting_reminders` in the same transaction (an
+answer touches only the answering member's nudge: `meeting_reminders.on_answer`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from services import agreement
 from services.deadlines import load_facts
 from services.documentation import documentation_source
 from services.errors import Refusal
-from services.meeting_reminders import group_source, nudge_source, sync_meeting_reminders
+from services.meeting_reminders import (
+    group_source,
+    nudge_source,
+    on_answer,
+    sync_meeting_reminders,
+)
 from services.partnerships import spec_of
 from services.roles import Role
 from storage import meetings as repo
@@ -451,6 +457,7 @@ def answer(
     existing = repo.get_rsvp(session, meeting.id, role.person.id)
     if existing is not None and existing.answer == choice:
         return RsvpOutcome(meeting, choice, changed=False)
+    first = existing is None
     if existing is None:
         existing = Rsvp(
             meeting_id=meeting.id, person_id=role.person.id, answer=choice, answered_at=now
@@ -460,7 +467,8 @@ def answer(
         existing.answered_at = now
     session.add(existing)
     session.flush()
-    sync_meeting_reminders(session, meeting, now=now)
+    # Only this member's nudge depends on the answer (and only on there being one).
+    on_answer(session, meeting, role.person.id, first=first, now=now)
     return RsvpOutcome(meeting, choice, changed=True)
 
 

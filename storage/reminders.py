@@ -315,14 +315,15 @@ def replace_for_source(
     return result
 
 
-def cancel_source(session: Session, source: str, now: datetime) -> int:
-    """The fact was met or withdrawn: nothing still open for it is sent."""
-    return _update(
-        session,
-        and_(col(Reminder.source) == source, col(Reminder.state).in_(OPEN_STATES)),
-        state=ReminderState.CANCELLED,
-        updated_at=now,
-    )
+def cancel_source(
+    session: Session, source: str, now: datetime, *, person_id: int | None = None
+) -> int:
+    """The fact was met or withdrawn: nothing still open for it is sent (`person_id`: only
+    that person's rows of the source, e.g. the nudge of a member who has just answered)."""
+    where = and_(col(Reminder.source) == source, col(Reminder.state).in_(OPEN_STATES))
+    if person_id is not None:
+        where = and_(where, col(Reminder.person_id) == person_id)
+    return _update(session, where, state=ReminderState.CANCELLED, updated_at=now)
 
 
 def update_open_payloads(
