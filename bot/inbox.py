@@ -132,7 +132,7 @@ class InboxWorker:
 
     async def _run(self) -> None:
         backoff = _Backoff()
-        purged = 0.0
+        purged = float("-inf")  # the first pass purges (monotonic time may start near 0)
         while not self._stopping:
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
