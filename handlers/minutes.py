@@ -122,7 +122,8 @@ def note(act: BodyAct) -> None:
         now=act.now,
     )
     act.ack(view.noted(entry.id))
-    panel_refresh.refresh_after(act)
+    # The meeting in session is the note's: no second look-up for the panel.
+    panel_refresh.refresh_meeting_after(act, entry.meeting_id, throttled=True)
 
 
 @in_body(admin=True)
@@ -148,7 +149,7 @@ def decision(act: BodyAct) -> None:
         assert row.id is not None
         label = decision_label(act.body, recorded)
         act.reply(*justering_view.immediate_prompt(row.id, label))
-    panel_refresh.refresh_after(act)
+    panel_refresh.refresh_meeting_after(act, entry.meeting_id, throttled=True)
 
 
 @in_body(admin=True)
@@ -178,7 +179,7 @@ def action(act: BodyAct) -> None:
         today=act.today,
     )
     act.reply(view.action_recorded(person, item.due_on.isoformat(), entry.id))
-    panel_refresh.refresh_after(act)
+    panel_refresh.refresh_meeting_after(act, entry.meeting_id, throttled=True)
 
 
 # --- corrections -------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ after every recorded line and every press, closed and unpinned when the meeting 
 The panel is interactive, not a fact (what it shows is in the database and in the protokoll),
 so it is sent and edited directly, after the commit; a lost edit is made good by the next one.
 Edits of one panel are made one at a time, each from the state read after taking the lock; a
-refresh that finds another already waiting leaves it to that one, so a burst of recorded lines
-gives few edits (Telegram allows about 20 requests a minute per group).
+refresh that finds another already waiting leaves it to that one, and the waiting one gathers
+the burst a moment longer before it reads, so a burst of recorded lines gives few reads and few
+edits (Telegram allows about 20 requests a minute per group).
 
 The mode the chair left the panel in (main, items, attendance, …) is kept per Application, so a
 refresh caused by someone else's note does not throw the chair out of the list they are in.
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 _LOCKS, _WAITING, _MODES = "panel.locks", "panel.waiting", "panel.modes"
 _WINDOWS = "panel.windows"
+# A refresh after a recorded line that finds the previous one still under way waits this long
+# more before it reads: a burst of lines gives one read and one edit.
+COALESCE_SECONDS = 0.25
 _MESSAGES = "panel.messages"  # (chat id, message id) -> meeting id, for replies to a panel
 
 __all__ = [
@@ -127,10 +131,17 @@ async def refresh_panel(
     try:
         if throttled:
             await _window(context, meeting_id).acquire(BACKGROUND)
+        burst = locks[meeting_id].locked()
         await locks[meeting_id].acquire()
-    finally:
+    except BaseException:
         waiting.discard(meeting_id)
+        raise
     try:
+        if burst and throttled:
+            # Lines are coming faster than the panel is read and edited: gather the burst
+            # (still waiting, so the lines now arriving leave it to this refresh) and read once.
+            await asyncio.sleep(COALESCE_SECONDS)
+        waiting.discard(meeting_id)
         svc = context.runtime
 
         def read() -> tuple[str, object, int, int] | None:
@@ -150,6 +161,7 @@ async def refresh_panel(
         text, keyboard, chat_id, message_id = rendered
         await edit_message(context.bot, chat_id, message_id, text, keyboard)  # type: ignore[arg-type]
     finally:
+        waiting.discard(meeting_id)
         locks[meeting_id].release()
 
 

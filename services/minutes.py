@@ -410,9 +410,15 @@ def _position(session: Session, meeting: Meeting, items: list[AgendaItem]) -> Po
     return Position(meeting, None, 0, not items)
 
 
-def current_position(session: Session, meeting: Meeting) -> Position:
+def current_position(
+    session: Session, meeting: Meeting, items: list[AgendaItem] | None = None
+) -> Position:
+    """Where the meeting is; `items`: its shown (not dropped) agenda items, when the caller
+    has read them already."""
     assert meeting.id is not None
-    return _position(session, meeting, _visible_items(session, meeting.id))
+    return _position(
+        session, meeting, _visible_items(session, meeting.id) if items is None else items
+    )
 
 
 def next_item(session: Session, *, body: Body, role: Role, now: datetime) -> Position:

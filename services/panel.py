@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from i18n import N_
 from services import minutes, sitting
@@ -74,7 +74,8 @@ class Panel:
 
 
 def panel_of(session: Session, meeting: Meeting, now: datetime) -> Panel:
-    """Everything the panel shows of a meeting (in session, or just closed)."""
+    """Everything the panel shows of a meeting (in session, or just closed): each table read
+    once (a refresh follows every recorded line)."""
     assert meeting.id is not None
     body = session.get(Body, meeting.body_id)
     assert body is not None and body.id is not None
@@ -83,18 +84,15 @@ def panel_of(session: Session, meeting: Meeting, now: datetime) -> Panel:
     today = now.astimezone(ZoneInfo(partnership.timezone)).date()
     shown = [i for i in meeting_repo.agenda_of(session, meeting.id) if not i.dropped]
     labels = minutes.item_labels(shown)
-    position = minutes.current_position(session, meeting)
+    position = minutes.current_position(session, meeting, shown)
     current_id = position.item.id if position.item is not None else None
-    counts: Counter[str] = Counter(
-        entry.kind
-        for entry in repo.entries_of(session, meeting.id)
-        if not entry.struck and entry.agenda_item_id == current_id
-    )
+    counts: Counter[str] = Counter(repo.entry_counts(session, meeting.id, current_id))
     attached = sum(
         1 for a in attachment_repo.of_meeting(session, meeting.id) if a.agenda_item_id == current_id
     )
     sheet = sitting.attendance_sheet(session, meeting)
     chair = people.current_chair(session, body.id, today)
+    # The people shown are members, already loaded with the attendance: no query each.
     taker = (
         session.get(Person, meeting.minute_taker_person_id)
         if meeting.minute_taker_person_id is not None
@@ -121,7 +119,7 @@ def panel_of(session: Session, meeting: Meeting, now: datetime) -> Panel:
             v for v in vote_repo.open_votes(session, body.id) if v.meeting_id == meeting.id
         ],
         sheet=sheet,
-        choice=sitting.justerare_choice(session, body, meeting, today),
+        choice=sitting.justerare_choice(session, body, meeting, today, sheet=sheet, chair=chair),
         details=sitting.current_item(session, body, position),
     )
 
@@ -165,9 +163,17 @@ def forget_message(session: Session, meeting_id: int) -> int | None:
 
 def panel_target(session: Session, meeting_id: int, now: datetime) -> tuple[Panel, int, int] | None:
     """The panel to refresh: (what it shows, chat id, message id), or None without one."""
-    meeting = meeting_repo.get_meeting(session, meeting_id)
-    if meeting is None or meeting.panel_message_id is None:
+    # The meeting with its body and partnership in one read (panel_of finds them loaded).
+    row = session.exec(
+        select(Meeting, Body, Partnership)
+        .join(Body, col(Body.id) == Meeting.body_id)
+        .join(Partnership, col(Partnership.id) == Body.partnership_id)
+        .where(Meeting.id == meeting_id)
+    ).first()
+    if row is None or row[0].panel_message_id is None:
         return None
+    meeting = row[0]
+    assert meeting.panel_message_id is not None
     found = panel_of(session, meeting, now)
     if found.body.chat_id is None:
         return None

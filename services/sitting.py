@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from sqlmodel import Session
 
@@ -22,6 +23,7 @@ from storage.models import (
     ActionItem,
     Attendance,
     Body,
+    ChairTerm,
     Meeting,
     MinuteEntry,
     Party,
@@ -67,14 +69,23 @@ def attendance_sheet(session: Session, meeting: Meeting) -> AttendanceSheet:
 
 
 def justerare_choice(
-    session: Session, body: Body, meeting: Meeting, today: date
+    session: Session,
+    body: Body,
+    meeting: Meeting,
+    today: date,
+    *,
+    sheet: AttendanceSheet | None = None,
+    chair: tuple[ChairTerm, Person] | Literal["unread"] | None = "unread",
 ) -> JusterareChoice:
+    """Who may be chosen; `sheet` and `chair`: the meeting's attendance and the body's chair
+    today, when the caller has read them already (the meeting panel)."""
     assert meeting.id is not None and body.id is not None
     ids = list(meeting.justerare_person_ids or [])
     chosen = [p for p in (session.get(Person, pid) for pid in ids) if p is not None]
-    chair = people.current_chair(session, body.id, today)
+    if chair == "unread":
+        chair = people.current_chair(session, body.id, today)
     chair_id = chair[1].id if chair else None
-    rows = repo.attendance_of(session, meeting.id)
+    rows = sheet.rows if sheet is not None else repo.attendance_of(session, meeting.id)
     absent = [person for row, person, _party in rows if person.id in ids and not row.present]
     candidates = [
         person

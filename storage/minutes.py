@@ -31,6 +31,7 @@ __all__ = [
     "attendance_of",
     "decision_of_entry",
     "entries_of",
+    "entry_counts",
     "get_attendance",
     "get_entry",
     "get_protokoll",
@@ -96,6 +97,22 @@ def entries_of(session: Session, meeting_id: int) -> list[MinuteEntry]:
             .order_by(col(MinuteEntry.id))
         ).all()
     )
+
+
+def entry_counts(session: Session, meeting_id: int, item_id: int | None) -> dict[str, int]:
+    """Lines not struck under one item of the meeting (None: before any item), by kind: the
+    panel's counts, without reading every line of the meeting."""
+    item = (
+        col(MinuteEntry.agenda_item_id).is_(None)
+        if item_id is None
+        else col(MinuteEntry.agenda_item_id) == item_id
+    )
+    rows = session.exec(
+        select(MinuteEntry.kind, func.count())
+        .where(MinuteEntry.meeting_id == meeting_id, item, col(MinuteEntry.struck).is_(False))
+        .group_by(col(MinuteEntry.kind))
+    ).all()
+    return {kind: int(n) for kind, n in rows}
 
 
 def get_entry(session: Session, entry_id: int, *, lock: bool = False) -> MinuteEntry | None:
