@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from sqlmodel import select
 
@@ -418,3 +419,28 @@ async def test_the_chairs_walkthrough_of_a_whole_meeting(h: Harness) -> None:
     assert (phone.taps, phone.typed) <= (WALKTHROUGH_TAPS, WALKTHROUGH_TYPED), phone.transcript()
     assert phone.taps + phone.typed <= WALKTHROUGH_TAPS + WALKTHROUGH_TYPED
     assert h.fake.unexpected_violations == []
+
+
+async def test_a_burst_of_lines_gives_few_panel_reads_and_the_last_shows_them_all(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines arriving while the panel is being refreshed are gathered: one read and one edit
+    for the burst, not one per line, and the panel ends up counting every line."""
+    from services import panel as panel_service
+
+    await open_meeting_ready(h)
+    await say(h, CHAIR, SG_CHAT, "/motesstart")
+    reads: list[int] = []
+    real = panel_service.panel_target
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(panel_service, "panel_target", counted)
+    updates = [h.fake.send_text(CHAIR, SG_CHAT, f"/anteckning Rad {n}") for n in range(8)]
+    await h.settle(updates)
+    assert 1 <= len(reads) <= 3, len(reads)
+    assert "8 anteckningar" in panel_of(h).plain
+    with transaction(h.services.session_factory) as s:
+        assert len(s.exec(select(MinuteEntry)).all()) == 8
