@@ -196,23 +196,27 @@ def meetings_of(
 
     today = now.astimezone(minutes_service.zone_of(session, body)).date()
 
-    def line(meeting: Meeting) -> MeetingLine:
-        draft = meeting.status == MeetingStatus.DRAFT
-        held = (
-            justering.protokoll_state(session, body, meeting, today=today)
-            if meeting.closed_at is not None
-            else None
-        )
-        return MeetingLine(meeting, None if draft else service.rsvp_summary(session, meeting), held)
-
     # A meeting held (closed) before its planned end is past, not upcoming.
     ahead = repo.upcoming_meetings(session, body.id, now)
     upcoming = [m for m in ahead if m.closed_at is None]
     held_early = sorted(
         (m for m in ahead if m.closed_at is not None), key=lambda m: m.starts_at, reverse=True
     )
-    past = held_early + repo.past_meetings(session, body.id, now, limit=PAST_SHOWN)
-    return [line(m) for m in upcoming], [line(m) for m in past[:PAST_SHOWN]]
+    past = (held_early + repo.past_meetings(session, body.id, now, limit=PAST_SHOWN))[:PAST_SHOWN]
+    # Every listed meeting's answers in one read, not one per meeting.
+    answers = service.rsvp_summaries(
+        session, body.id, [m for m in upcoming + past if m.status != MeetingStatus.DRAFT]
+    )
+
+    def line(meeting: Meeting) -> MeetingLine:
+        held = (
+            justering.protokoll_state(session, body, meeting, today=today)
+            if meeting.closed_at is not None
+            else None
+        )
+        return MeetingLine(meeting, answers.get(meeting.id or 0), held)
+
+    return [line(m) for m in upcoming], [line(m) for m in past]
 
 
 def meeting_to_move(session: Session, *, body: Body, role: Role, now: datetime) -> Meeting:

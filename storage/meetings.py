@@ -17,6 +17,7 @@ from storage.models import AgendaItem, Body, Meeting, MeetingStatus, Person, Rsv
 __all__ = [
     "add_item",
     "agenda_of",
+    "agendas_of",
     "clear_rsvps",
     "count_items",
     "draft_of",
@@ -25,10 +26,12 @@ __all__ = [
     "lock_body",
     "meeting_at",
     "meeting_ids_of",
+    "meetings_by_id",
     "next_number",
     "past_meetings",
     "pending_items",
     "rsvps_of",
+    "rsvps_of_meetings",
     "upcoming_meetings",
 ]
 
@@ -121,6 +124,26 @@ def agenda_of(session: Session, meeting_id: int) -> list[AgendaItem]:
     )
 
 
+def agendas_of(session: Session, meeting_ids: list[int]) -> list[AgendaItem]:
+    """The agenda items of several meetings in one read, each meeting's in `agenda_of` order."""
+    if not meeting_ids:
+        return []
+    return list(
+        session.exec(
+            select(AgendaItem)
+            .where(col(AgendaItem.meeting_id).in_(meeting_ids))
+            .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+        ).all()
+    )
+
+
+def meetings_by_id(session: Session, meeting_ids: list[int]) -> dict[int, Meeting]:
+    if not meeting_ids:
+        return {}
+    rows = session.exec(select(Meeting).where(col(Meeting.id).in_(meeting_ids))).all()
+    return {m.id: m for m in rows if m.id is not None}
+
+
 def count_items(session: Session, meeting_id: int) -> int:
     return int(
         session.exec(
@@ -164,6 +187,25 @@ def rsvps_of(session: Session, meeting_id: int) -> list[tuple[Rsvp, Person]]:
         .order_by(col(Rsvp.answered_at), col(Rsvp.id))
     ).all()
     return [(rsvp, person) for rsvp, person in rows]
+
+
+def rsvps_of_meetings(
+    session: Session, meeting_ids: list[int]
+) -> dict[int, list[tuple[Rsvp, Person]]]:
+    """`rsvps_of` for several meetings in one query (a list of meetings shows each one's
+    answers)."""
+    found: dict[int, list[tuple[Rsvp, Person]]] = {m: [] for m in meeting_ids}
+    if not meeting_ids:
+        return found
+    rows = session.exec(
+        select(Rsvp, Person)
+        .join(Person, col(Person.id) == Rsvp.person_id)
+        .where(col(Rsvp.meeting_id).in_(meeting_ids))
+        .order_by(col(Rsvp.answered_at), col(Rsvp.id))
+    ).all()
+    for rsvp, person in rows:
+        found[rsvp.meeting_id].append((rsvp, person))
+    return found
 
 
 def clear_rsvps(session: Session, meeting_id: int) -> int:
