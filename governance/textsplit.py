@@ -47,7 +47,9 @@ _TOKEN = re.compile(
 
 def utf16_len(s: str) -> int:
     """Length in UTF-16 code units, as Telegram counts (an emoji outside the BMP counts 2)."""
-    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
+    if s.isascii():
+        return len(s)
+    return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def escape(text: str) -> str:
@@ -142,6 +144,23 @@ def split_html(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     if limit < 1:
         raise ValueError("limit must be positive")
+    if utf16_len(html) <= limit:
+        # Fits as it is (most messages): the one chunk the full walk below would give, after
+        # the same check, without taking the text apart character by character.
+        _check_nesting(
+            [
+                _Atom(m["tag"], kind="close" if m["close"] else "open", name=m["name"].lower())
+                for m in _TOKEN.finditer(html)
+                if m["tag"]
+            ]
+        )
+        visible = _TOKEN.sub(lambda m: "" if m["tag"] else _html.unescape(m["entity"]), html)
+        return [html] if visible.strip() else []
+    return _walk(html, limit)
+
+
+def _walk(html: str, limit: int) -> list[str]:
+    """`split_html` atom by atom (what the short cut for a text that fits stands in for)."""
     atoms = _tokenize(html)
     _check_nesting(atoms)
     chunks: list[str] = []

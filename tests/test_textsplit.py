@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance.textsplit import (
+    _walk,
     escape,
     split_html,
     truncate_plain,
@@ -321,6 +322,29 @@ def test_escaped_arbitrary_text(text: str, limit: int) -> None:
     joined_visible = "".join(visible_text(c) for c in chunks)
     # Without whitespace, nothing is lost, duplicated or reordered.
     assert "".join(joined_visible.split()) == "".join(text.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    html=html_docs | st.text(max_size=200).map(escape) | st.sampled_from(["", " \n ", "<b> </b>"]),
+    limit=st.integers(min_value=1, max_value=5000),
+)
+def test_the_short_cut_for_a_text_that_fits_gives_what_the_walk_gives(
+    html: str, limit: int
+) -> None:
+    """Most messages fit in one: they skip the walk atom by atom, with the same answer."""
+    assert split_html(html, limit=limit) == _walk(html, limit)
+
+
+def test_the_short_cut_still_rejects_malformed_input() -> None:
+    for html in ("<b>x", "x</b>", "<b><i>x</b></i>"):
+        with pytest.raises(ValueError, match="malformed"):
+            split_html(html)
+
+
+def test_utf16_len_counts_lone_surrogates_once() -> None:
+    assert utf16_len("a\ud800b") == 3
+    assert utf16_len("😀å") == 3
 
 
 # --- truncate_plain -----------------------------------------------------------------------
