@@ -362,6 +362,8 @@ def search_decisions(
     `query` (case and diacritics ignored); all of them without a query."""
     assert body.id is not None
     words = [_fold(w) for w in query.split()]
+    if not words:  # the newest, read as many as are shown
+        return repo.decisions_of(session, body.id, limit=limit)
     names = {p.id: _fold(p.name) for p in parties}
     found: list[Decision] = []
     for decision in repo.decisions_of(session, body.id):

@@ -36,18 +36,30 @@ class Revisions:
     by_party: list[tuple[Party | None, list[Entry]]]
 
 
-def _paragraph(session: Session, decision: Decision) -> int | None:
-    """The § of the decision's agenda item: its place among the meeting's items kept."""
-    if decision.meeting_id is None or decision.agenda_item_id is None:
-        return None
-    kept = [i for i in meeting_repo.agenda_of(session, decision.meeting_id) if not i.dropped]
-    ids = [i.id for i in kept]
-    return ids.index(decision.agenda_item_id) + 1 if decision.agenda_item_id in ids else None
+def _entries(session: Session, rows: list[tuple[Body, Decision, Party | None]]) -> list[Entry]:
+    """The register lines of these decisions, each with its meeting and the § of its agenda
+    item (its place among the meeting's items kept): two reads for the meetings and their
+    agendas, whatever the number of lines."""
+    meeting_ids = sorted({d.meeting_id for _b, d, _p in rows if d.meeting_id is not None})
+    meetings = meeting_repo.meetings_by_id(session, meeting_ids)
+    kept: dict[int, list[int | None]] = {m: [] for m in meeting_ids}
+    for item in meeting_repo.agendas_of(session, meeting_ids):
+        if not item.dropped and item.meeting_id is not None:
+            kept[item.meeting_id].append(item.id)
+    out = []
+    for body, decision, party in rows:
+        paragraph = None
+        if decision.meeting_id is not None and decision.agenda_item_id is not None:
+            ids = kept.get(decision.meeting_id, [])
+            if decision.agenda_item_id in ids:
+                paragraph = ids.index(decision.agenda_item_id) + 1
+        meeting = meetings.get(decision.meeting_id) if decision.meeting_id else None
+        out.append(Entry(decision, body, meeting, paragraph, party))
+    return out
 
 
 def entry(session: Session, body: Body, decision: Decision, party: Party | None) -> Entry:
-    meeting = session.get(Meeting, decision.meeting_id) if decision.meeting_id else None
-    return Entry(decision, body, meeting, _paragraph(session, decision), party)
+    return _entries(session, [(body, decision, party)])[0]
 
 
 def search(session: Session, body: Body, query: str) -> Search:
@@ -55,17 +67,19 @@ def search(session: Session, body: Body, query: str) -> Search:
     parties = bodies.parties_of(session, body.partnership_id, active_only=False)
     by_id = {p.id: p for p in parties}
     found = search_decisions(session, body, query, parties=parties)
-    return Search(body, query, [entry(session, body, d, by_id.get(d.party_id)) for d in found])
+    return Search(body, query, _entries(session, [(body, d, by_id.get(d.party_id)) for d in found]))
 
 
 def revisions(session: Session, partnership: Partnership) -> Revisions:
     """Revisions of commitments per party, with the agreement's diarienummer."""
     assert partnership.id is not None
     grouped = revisions_by_party(session, partnership.id)
+    lines = iter(
+        _entries(
+            session,
+            [(decided_by, d, None) for _party, rows in grouped for d, decided_by in rows],
+        )
+    )
     return Revisions(
-        partnership,
-        [
-            (party, [entry(session, decided_by, d, None) for d, decided_by in rows])
-            for party, rows in grouped
-        ],
+        partnership, [(party, [next(lines) for _row in rows]) for party, rows in grouped]
     )

@@ -83,17 +83,16 @@ def find_decision(
     return (row[0], row[1]) if row is not None else None
 
 
-def decisions_of(session: Session, body_id: int) -> list[Decision]:
-    """The body's register, newest first."""
-    return list(
-        session.exec(
-            select(Decision)
-            .where(Decision.body_id == body_id)
-            .order_by(
-                col(Decision.year).desc(), col(Decision.number).desc(), col(Decision.id).desc()
-            )
-        ).all()
+def decisions_of(session: Session, body_id: int, *, limit: int | None = None) -> list[Decision]:
+    """The body's register, newest first (`limit`: only the newest that many)."""
+    query = (
+        select(Decision)
+        .where(Decision.body_id == body_id)
+        .order_by(col(Decision.year).desc(), col(Decision.number).desc(), col(Decision.id).desc())
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
 
 
 def decisions_of_kinds(
