@@ -136,8 +136,10 @@ class InboxWorker:
         while not self._stopping:
             if time.monotonic() - purged > PURGE_EVERY:
                 purged = time.monotonic()
-                with contextlib.suppress(Exception):  # an outage: next time
+                try:
                     await asyncio.to_thread(self._purge)
+                except Exception as exc:  # an outage, or a busy database: the next pass purges
+                    log.warning("purging handled updates failed (%s); tried again later", exc)
             try:
                 taken = await asyncio.to_thread(self._take)
             except Exception as exc:
