@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from i18n import N_
-from services import events
+from services import events, linked_cache
 from services.errors import Refusal
 from storage import bodies, people, reminders
 from storage.models import AuditEntry, Body, BodyKind, ChatStatus, Partnership
@@ -54,11 +54,18 @@ def body_of_chat(session: Session, chat_id: int) -> tuple[Body, Partnership] | N
 
 
 def linked_body_and_partnership(session: Session, chat_id: int) -> tuple[Body, Partnership]:
-    """The chat's body and partnership, looked up together (once per update, by the wrapper)."""
+    """The chat's body and partnership, looked up together (once per update, by the wrapper),
+    or from the last few seconds' look-up in this process (`services.linked_cache`)."""
+    key = ("chat", chat_id)
+    kept = linked_cache.get(session, key)
+    if kept is not None:
+        body, partnership = kept
+        return linked_cache.attach(session, body), linked_cache.attach(session, partnership)
     found = bodies.get_body_and_partnership_by_chat(session, chat_id)
     if found is None:
         linked_body(session, chat_id)  # the refusal
         raise AssertionError("unreachable")
+    linked_cache.put(session, key, (linked_cache.copy_of(found[0]), linked_cache.copy_of(found[1])))
     return found
 
 

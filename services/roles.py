@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from services import linked_cache
 from storage import people
 from storage.models import Body, Membership, MembershipStatus, Person
 
@@ -39,6 +40,41 @@ class Role:
 
 
 def role_in_body(
+    session: Session, body: Body, telegram_user_id: int | None, today: date, *, is_chat_admin: bool
+) -> Role:
+    """The sender's role, or from the last few seconds' look-up in this process
+    (`services.linked_cache`: forgotten at once when a person, membership, chair term or
+    administrator is written here). Telegram's admin answer is the caller's, never kept here."""
+    if telegram_user_id is None or body.id is None:
+        return _role_in_body(session, body, telegram_user_id, today, is_chat_admin=is_chat_admin)
+    key = ("role", body.id, body.partnership_id, telegram_user_id, today)
+    kept = linked_cache.get(session, key)
+    if kept is not None:
+        person, membership, is_administrator, is_chair = kept
+        return Role(
+            person=linked_cache.attach(session, person) if person is not None else None,
+            membership=(
+                linked_cache.attach(session, membership) if membership is not None else None
+            ),
+            is_administrator=is_administrator,
+            is_chair=is_chair,
+            is_chat_admin=is_chat_admin,
+        )
+    role = _role_in_body(session, body, telegram_user_id, today, is_chat_admin=is_chat_admin)
+    linked_cache.put(
+        session,
+        key,
+        (
+            linked_cache.copy_of(role.person) if role.person is not None else None,
+            linked_cache.copy_of(role.membership) if role.membership is not None else None,
+            role.is_administrator,
+            role.is_chair,
+        ),
+    )
+    return role
+
+
+def _role_in_body(
     session: Session, body: Body, telegram_user_id: int | None, today: date, *, is_chat_admin: bool
 ) -> Role:
     person = (
