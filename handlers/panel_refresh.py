@@ -145,7 +145,9 @@ async def refresh_panel(
         svc = context.runtime
 
         def read() -> tuple[str, object, int, int] | None:
-            with transaction(svc.session_factory) as session:
+            # Read-only: on SQLite no write lock, so the next update's transaction never
+            # waits for this read (storage.db.transaction).
+            with transaction(svc.session_factory, read_only=True) as session:
                 target = service.panel_target(session, meeting_id, svc.now())
                 if target is None:
                     return None

@@ -64,20 +64,42 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # A read-only unit (`transaction(..., read_only=True)`) begins DEFERRED instead: in WAL it
+    # reads its snapshot without the write lock, so it neither waits for a writer nor holds
+    # one up (the meeting panel's read used to delay the next update's BEGIN IMMEDIATE).
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
 
 
+READ_ONLY = "read_only_unit"
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise RuntimeError("a read-only transaction tried to write (use transaction())")
+
+
 @contextmanager
-def transaction(factory: SessionFactory) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def transaction(factory: SessionFactory, *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    `read_only`: the unit only reads. On SQLite it then begins DEFERRED (no write lock, see
+    `_configure_sqlite`); a flush in it is refused rather than left to fail later with
+    SQLITE_BUSY when another writer committed since its snapshot. On PostgreSQL nothing
+    changes (a reader never waits for a writer there)."""
     session = factory()
     try:
+        if read_only:
+            event.listen(session, "before_flush", _refuse_writes)
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection(execution_options={READ_ONLY: True})
         yield session
         session.commit()
     except BaseException:
