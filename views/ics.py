@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+# icalendar is imported where a file is built, not when the bot starts.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 __all__ = ["PRODID", "Organizer", "meeting_event", "meeting_ics", "published_calendar", "validated"]
 
@@ -81,6 +83,8 @@ def meeting_ics(
 def validated(data: bytes, *, method: str, uid: str, sequence: int) -> bytes:
     """`data` unchanged once `icalendar` reads it back as one VEVENT with this METHOD, UID and
     SEQUENCE, a DTSTART before its DTEND, and an ORGANIZER where the method needs one."""
+    from icalendar import Calendar
+
     cal = Calendar.from_ical(data)
     events = cal.walk("VEVENT")
     problems = []
@@ -102,6 +106,8 @@ def validated(data: bytes, *, method: str, uid: str, sequence: int) -> bytes:
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -138,6 +144,8 @@ def meeting_event(
         raise ValueError("start and end must be aware datetimes")
     if end <= start:
         raise ValueError("end must be after start")
+    from icalendar import Event, vCalAddress
+
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)

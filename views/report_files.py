@@ -22,21 +22,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-import xlsxwriter
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from governance.countries import UNKNOWN_CODE, country_name
 from governance.report_figures import ComparisonRow, Compilation, UnitResult, compare
@@ -51,6 +38,12 @@ from views.report_labels import (
     long_date,
     period_text,
 )
+
+# fpdf2, python-docx, matplotlib and xlsxwriter take about a second to import: they are imported
+# where a report file is built (in the dispatcher's worker thread), not when the bot starts.
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ReportDocument",
@@ -535,17 +528,23 @@ def needs_texts(doc: ReportDocument, language: str = "sv") -> list[tuple[str, st
 
 
 def _png(figure: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)
     return buffer.getvalue()
 
 
 def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=150, layout="constrained")
     return figure
 
 
 def _style(axes: Any, language: str, *, values_on: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.tick_params(labelsize=8)
@@ -646,17 +645,21 @@ def charts(doc: ReportDocument, language: str) -> dict[str, bytes]:
 # --- PDF ----------------------------------------------------------------------------------
 
 
-class _Pdf(FPDF):
-    footer_text = ""
+def _new_pdf(footer_text: str) -> FPDF:
+    """An A4 document whose every page ends with `footer_text` and the page number."""
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 7.5)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, self.footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(FAMILY, "", 7.5)
+            self.set_text_color(110, 110, 110)
+            self.cell(0, 5, footer_text, align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="R")
+            self.set_text_color(0, 0, 0)
+
+    return _Pdf(format="A4")
 
 
 def render_pdf(
@@ -664,8 +667,9 @@ def render_pdf(
 ) -> bytes:
     tr = _tr(language)
     images = dict(chart_images) if chart_images is not None else charts(doc, language)
-    pdf = _Pdf(format="A4")
-    pdf.footer_text = title(doc, language) + " · " + _dnr(doc, tr)
+    from fpdf.enums import XPos, YPos
+
+    pdf = _new_pdf(title(doc, language) + " · " + _dnr(doc, tr))
     pdf.alias_nb_pages()
     for style, path in font_files().items():
         pdf.add_font(FAMILY, style, str(path))
@@ -722,6 +726,8 @@ def _table_height(table: Table) -> float:
 def _pdf_heading(pdf: FPDF, text: str, *, keep: float = 0) -> None:
     """A section's heading; a new page first when the heading and `keep` mm after it (a table
     that fits on one page) would not fit on this one, so a table is not split for a row or two."""
+    from fpdf.enums import XPos, YPos
+
     room = pdf.h - pdf.b_margin - pdf.get_y() - 12
     usable = pdf.h - pdf.t_margin - pdf.b_margin - 12
     if pdf.get_y() > pdf.h - 50 or (keep < usable and keep > room):
@@ -735,6 +741,9 @@ def _pdf_heading(pdf: FPDF, text: str, *, keep: float = 0) -> None:
 
 
 def _pdf_table(pdf: FPDF, table: Table) -> None:
+    from fpdf.enums import XPos, YPos
+    from fpdf.fonts import FontFace
+
     pdf.set_font(FAMILY, "", 8.5)
     count = len(table.columns)
     first = 0.31 if count > 5 else 0.42 if count > 3 else 0.5
@@ -786,6 +795,9 @@ def _pdf_image(pdf: FPDF, png: bytes) -> None:
 
 def _set_language(styles: Any, code: str) -> None:
     """w:lang on every paragraph and character style, so Word checks the text as Swedish."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     for style in styles:
         element = getattr(style, "element", None)
         if element is None:
@@ -805,6 +817,10 @@ def _set_language(styles: Any, code: str) -> None:
 def render_docx(
     doc: ReportDocument, language: str = "sv", *, chart_images: Mapping[str, bytes] | None = None
 ) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
     tr = _tr(language)
     images = dict(chart_images) if chart_images is not None else charts(doc, language)
     document = Document()
@@ -971,6 +987,8 @@ def render_csv(doc: ReportDocument, language: str = "sv") -> bytes:
 
 
 def render_xlsx(doc: ReportDocument, language: str = "sv") -> bytes:
+    import xlsxwriter
+
     tr = _tr(language)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
