@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot.config import Settings
 from handlers.bot_context import CONTEXT_TYPES, BotContext, runtime_of
 from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
+from storage.migrate import upgrade_unless_at_head
 from storage.runtime import Clock, Runtime, system_clock
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def make_services(
 ) -> Runtime:
     engine = make_engine(settings.database_url)
     if migrate:
-        upgrade(engine)
+        upgrade_unless_at_head(engine)  # one query when it is at head, as nearly always
     return Runtime(
         settings=settings, engine=engine, session_factory=make_session_factory(engine), clock=clock
     )

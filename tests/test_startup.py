@@ -84,3 +84,18 @@ def test_sqlite_connections_are_pooled_and_set_up_once(tmp_path: Path) -> None:
             assert session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     assert len(connects) == 1
     engine.dispose()
+
+
+def test_the_head_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """Start-up asks Alembic only when the database is not at head; the scripts' head it reads
+    without Alembic is Alembic's own."""
+    from storage.migrate import at_head, current_revision, head_revision, script_head, upgrade
+
+    assert script_head() == head_revision()
+    engine = make_engine(f"sqlite:///{tmp_path / 'check.sqlite3'}")
+    assert not at_head(engine)  # no version table yet
+    upgrade(engine, "0001")
+    assert not at_head(engine)
+    upgrade(engine)
+    assert at_head(engine) and current_revision(engine) == script_head()
+    engine.dispose()
