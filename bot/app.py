@@ -38,33 +38,51 @@ def make_services(
 
 
 RESYNC_TASK = "startup-resync"
+PUBLISH_TASK = "startup-publish"
 RESYNC_CHUNK = 20
+# Set in bot_data by `bot.runner`: it starts the re-sync and the publishing itself, once updates
+# flow (`start_resync`, `handlers.menus.publish_all`), so post_init leaves them to it.
+AFTER_POLLING = "start-after-polling"
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    from handlers.menus import publish_all
     from views.links import set_bot_username
 
-    services = runtime_of(application)
     # Deep links into the private chat name the bot; reminders are rendered without a bot.
     set_bot_username(application.bot.username)
-    # The file or the calendar may have moved on while the bot was down: every partnership's
-    # deadline reminders are brought up to date, but behind polling, not before it, so start-up
-    # takes as long with a thousand partnerships as with one. Idempotent: the reminders of a
-    # partnership not yet re-synced are those of before, and the dispatcher claims rows only.
-    task = asyncio.create_task(resync_deadlines(services), name=RESYNC_TASK)
-    application.bot_data[RESYNC_TASK] = task
-    task.add_done_callback(_log_resync)
-    # Menus per role and scope, and the bot's descriptions (sv, en).
+    if application.bot_data.get(AFTER_POLLING):
+        return
+    # PTB's own lifecycle (run_polling awaits post_init before polling; the tests' harness does
+    # the same): the re-sync in the background, the menus before updates are fetched.
+    from handlers.menus import publish_all
+
+    start_resync(application)
     await publish_all(application)
 
 
+def start_resync(application: Application) -> asyncio.Task[int]:  # type: ignore[type-arg]
+    """The file or the calendar may have moved on while the bot was down: every partnership's
+    deadline reminders are brought up to date, in the background, so start-up takes as long with
+    a thousand partnerships as with one. Idempotent: the reminders of a partnership not yet
+    re-synced are those of before, and the dispatcher claims rows only."""
+    task = asyncio.create_task(resync_deadlines(runtime_of(application)), name=RESYNC_TASK)
+    application.bot_data[RESYNC_TASK] = task
+    task.add_done_callback(_log_resync)
+    return task
+
+
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    task = application.bot_data.get(RESYNC_TASK)
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_background(application)
+
+
+async def stop_background(application: Application) -> None:  # type: ignore[type-arg]
+    """Cancels the start-up's background work still running (the re-sync, the publishing)."""
+    for name in (RESYNC_TASK, PUBLISH_TASK):
+        task = application.bot_data.get(name)
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _log_resync(task: asyncio.Task[int]) -> None:

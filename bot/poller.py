@@ -41,6 +41,8 @@ class DurablePoller:
         self.on_stored = on_stored
         self.timeout = timeout
         self.offset: int | None = None
+        # Set once Telegram has answered a getUpdates: what start-up left for later begins then.
+        self.started = asyncio.Event()
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -79,6 +81,7 @@ class DurablePoller:
                 )
                 await self._pause(delay)
                 continue
+            self.started.set()
             if network_failures or conflict:
                 log.info("polling Telegram again")
             network_failures = 0
@@ -89,10 +92,12 @@ class DurablePoller:
                 self.on_stored()
 
     async def _fetch(self) -> list[dict[str, Any]]:
+        # The first poll does not wait for updates: its answer says that polling works.
+        timeout = self.timeout if self.started.is_set() else 0
         updates = await self.bot.get_updates(
             offset=self.offset,
-            timeout=self.timeout,
-            read_timeout=self.timeout + 10,
+            timeout=timeout,
+            read_timeout=timeout + 10,
             allowed_updates=Update.ALL_TYPES,
         )
         return [u.to_dict() for u in updates]

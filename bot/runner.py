@@ -20,13 +20,19 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.app import build_application, make_services
+from bot.app import (
+    AFTER_POLLING,
+    PUBLISH_TASK,
+    build_application,
+    make_services,
+    start_resync,
+    stop_background,
+)
 from bot.config import Settings
 from bot.inbox import InboxWorker
 from bot.logging_setup import asyncio_exception_handler
 from bot.outage import describe, is_database_outage
 from bot.poller import DurablePoller, TokenRejected
-from bot.web import WebConfig, calendar_feeds, make_web_app, start_web
 from storage.runtime import Clock, Runtime, system_clock
 
 log = logging.getLogger("bot")
@@ -153,19 +159,20 @@ async def _serve(
 
     worker = InboxWorker(application, services, lease_seconds=settings.update_lease_seconds)
     application.bot_data[INBOX_WORKER] = worker
+    # The re-sync and the menus wait until updates flow: see `_after_start`.
+    application.bot_data[AFTER_POLLING] = True
     web_runner = None
     poller: DurablePoller | None = None
     poll_task: asyncio.Task[None] | None = None
+    after_start: asyncio.Task[None] | None = None
     try:
         if application.post_init is not None:
-            await _retry(
-                "publishing commands",
-                lambda: application.post_init(application),  # type: ignore[misc]
-                stop=stop,
-            )
+            await application.post_init(application)
         await application.start()
         worker.start()
         if settings.web_enabled:
+            from bot.web import WebConfig, calendar_feeds, make_web_app, start_web
+
             app = make_web_app(
                 WebConfig(settings.bot_mode, settings.webhook_path, settings.webhook_secret()),
                 services,
@@ -185,6 +192,7 @@ async def _serve(
                 fatal=(InvalidToken,),
                 stop=stop,
             )
+            after_start = asyncio.create_task(_after_start(application, None, stop))
         else:
             await _retry(
                 "switching to long polling",
@@ -194,6 +202,7 @@ async def _serve(
             )
             poller = DurablePoller(application.bot, services, on_stored=worker.wake)
             poll_task = asyncio.create_task(poller.run(), name="poller")
+            after_start = asyncio.create_task(_after_start(application, poller.started, stop))
         if ready is not None:
             ready(application)
         waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
@@ -214,6 +223,11 @@ async def _serve(
             poll_task.cancel()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await poll_task
+        if after_start is not None:
+            after_start.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await after_start
+        await stop_background(application)
         if web_runner is not None:
             await web_runner.cleanup()
         await worker.stop()
@@ -222,3 +236,27 @@ async def _serve(
         with contextlib.suppress(TelegramError):
             await application.shutdown()
         services.engine.dispose()
+
+
+async def _after_start(
+    application: Any, started: asyncio.Event | None, stop: asyncio.Event
+) -> None:
+    """What start-up does not wait for, begun once updates flow (the first getUpdates answered,
+    or the webhook set): the deadline re-sync, and the menus and descriptions (one request per
+    scope and language, and per body with linked chats). Both are idempotent, so a restart in
+    the middle loses nothing: what was not yet done is done at the next start."""
+    if started is not None:
+        await started.wait()
+    start_resync(application)
+
+    async def publish() -> None:
+        from handlers.menus import publish_all
+
+        try:
+            await _retry("publishing the menus", lambda: publish_all(application), stop=stop)
+        except Stopped:
+            pass
+        except Exception:
+            log.exception("publishing the menus failed")
+
+    application.bot_data[PUBLISH_TASK] = asyncio.create_task(publish(), name=PUBLISH_TASK)

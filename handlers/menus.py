@@ -13,6 +13,7 @@ A person Telegram does not know in that chat (left, never joined) is skipped wit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -66,16 +67,33 @@ async def publish_body(bot: Bot, menus: service.BodyMenus) -> None:
             log.info("no menu to remove in chat %s: %s", menus.chat_id, type(exc).__name__)
 
 
-async def publish_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """At start: the default menus, the descriptions, and every body's leaders' menus."""
+MENU_CHUNK = 50
+
+
+async def publish_all(
+    application: Application[Any, Any, Any, Any, Any, Any], *, chunk: int = MENU_CHUNK
+) -> None:
+    """At start (`bot.runner`: once updates flow): the default menus, the descriptions, and every
+    body's leaders' menus, read `chunk` bodies per transaction in a thread, so neither the event
+    loop nor memory carries all partnerships at once. Idempotent: publishing again sets the
+    same menus."""
     bot = application.bot
     await commands.publish_commands(application)
     await publish_descriptions(bot)
     runtime = runtime_of(application)
-    with transaction(runtime.session_factory) as session:
-        found = service.all_menus(session, runtime.now())
-    for menus in found:
-        await publish_body(bot, menus)
+
+    def linked() -> list[int]:
+        with transaction(runtime.session_factory) as session:
+            return service.linked_body_ids(session)
+
+    def menus_of(ids: list[int]) -> list[service.BodyMenus]:
+        with transaction(runtime.session_factory) as session:
+            return service.menus_of(session, ids, runtime.now())
+
+    body_ids = await asyncio.to_thread(linked)
+    for start in range(0, len(body_ids), chunk):
+        for menus in await asyncio.to_thread(menus_of, body_ids[start : start + chunk]):
+            await publish_body(bot, menus)
 
 
 async def _for_body(context: BotContext, body_id: int) -> None:

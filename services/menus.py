@@ -15,7 +15,7 @@ from i18n import pick_language
 from storage import bodies, people
 from storage.models import Administrator, Body, ChairTerm, Partnership, Person
 
-__all__ = ["BodyMenus", "Leader", "all_menus", "body_menus"]
+__all__ = ["BodyMenus", "Leader", "all_menus", "body_menus", "linked_body_ids", "menus_of"]
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,29 @@ def body_menus(session: Session, body: Body, now: datetime) -> BodyMenus | None:
 
 
 def all_menus(session: Session, now: datetime) -> list[BodyMenus]:
-    """Every linked body's per-person menus (at start-up)."""
+    """Every linked body's per-person menus."""
+    return menus_of(session, linked_body_ids(session), now)
+
+
+def linked_body_ids(session: Session) -> list[int]:
+    """The bodies with a chat, whose menus start-up publishes a few at a time (`menus_of`)."""
+    return [
+        body_id
+        for body_id in session.exec(
+            select(Body.id).where(col(Body.chat_id).is_not(None)).order_by(col(Body.id))
+        ).all()
+        if body_id is not None
+    ]
+
+
+def menus_of(session: Session, body_ids: list[int], now: datetime) -> list[BodyMenus]:
+    """The per-person menus of these bodies (those still linked)."""
     found = []
-    for partnership in bodies.list_partnerships(session):
-        assert partnership.id is not None
-        for body in bodies.bodies_of(session, partnership.id):
-            menus = body_menus(session, body, now)
-            if menus is not None:
-                found.append(menus)
+    for body_id in body_ids:
+        body = session.get(Body, body_id)
+        menus = body_menus(session, body, now) if body is not None else None
+        if menus is not None:
+            found.append(menus)
     return found
 
 

@@ -47,6 +47,11 @@ async def test_the_bot_process_answers_and_never_logs_the_token(
         fake_telegram.send_text(user, FakeChat.private(user), "/hjalp")
         answer = await fake_telegram.wait_for(lambda m: m.chat_id == user.id, timeout=20)
         assert "/hjalp" in answer.plain
+        # The menus are published once polling runs, beside the first updates.
+        for _ in range(300):
+            if any(method == "setMyCommands" for method, _params in fake_telegram.requests):
+                break
+            await asyncio.sleep(0.05)
         assert any(method == "setMyCommands" for method, _params in fake_telegram.requests)
     finally:
         process.send_signal(signal.SIGTERM)

@@ -86,6 +86,116 @@ def test_sqlite_connections_are_pooled_and_set_up_once(tmp_path: Path) -> None:
     engine.dispose()
 
 
+async def test_menus_are_published_after_polling_starts(
+    services: Runtime, clock: FakeClock, fake_telegram: FakeTelegram
+) -> None:
+    """Through `serve()` as `python -m bot` runs it: the first getUpdates comes before any menu
+    or description is published, and the publishing still reaches every scope and a linked
+    body's administrator (their own menu in the body's chat)."""
+    import asyncio
+
+    from bot.runner import serve
+    from services.partnerships import set_administrator
+    from storage import people
+    from tests.fakebot import FakeChat, FakeUser
+    from tests.fakebot.methods import scope_key
+
+    import_example(services, "sof-2025-144.toml")
+    chat, admin = FakeChat(-9100, "supergroup", "Styrgrupp"), FakeUser(5001, "Karin")
+    fake_telegram.set_member_status(chat, admin, "administrator")
+    with transaction(services.session_factory) as session:
+        partnership = bodies.get_partnership_by_diarienummer(session, "SOF 2025/144")
+        assert partnership is not None and partnership.id is not None
+        body = bodies.get_body(session, partnership.id, "styrgrupp")
+        assert body is not None
+        body.chat_id = chat.id
+        session.add(body)
+        people.upsert_person(
+            session,
+            telegram_user_id=admin.id,
+            first_name=admin.first_name,
+            last_name=None,
+            username=None,
+            language_code="sv",
+            now=services.now(),
+        )
+        set_administrator(session, "SOF 2025/144", admin.id, add=True)
+    leader = (scope_key({"type": "chat_member", "chat_id": chat.id, "user_id": admin.id}), "")
+    settings = make_settings(str(services.engine.url), fake_telegram.base_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, clock=clock, stop=stop, services=services))
+    try:
+        for _ in range(600):
+            if leader in fake_telegram.commands or task.done():
+                break
+            await asyncio.sleep(0.05)
+        if task.done():
+            task.result()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    assert leader in fake_telegram.commands, "the administrator's menu was never published"
+    methods = [method for method, _params in fake_telegram.requests]
+    first_poll = methods.index("getUpdates")
+    published = [
+        i
+        for i, method in enumerate(methods)
+        if method
+        in ("setMyCommands", "deleteMyCommands", "setMyDescription", "setMyShortDescription")
+    ]
+    assert published and min(published) > first_poll, methods[: first_poll + 3]
+    # The first poll does not wait for updates: its answer is what lets the publishing begin.
+    assert int(fake_telegram.requests[first_poll][1].get("timeout", 0)) == 0
+    assert {"setMyDescription", "setMyShortDescription"} <= set(methods[first_poll:])
+
+
+HEAVY = ("fpdf", "docx", "lxml", "matplotlib", "PIL", "fontTools", "xlsxwriter", "icalendar")
+
+
+def test_starting_the_bot_imports_no_document_libraries(tmp_path: Path) -> None:
+    """`import bot.app`, then what `python -m bot` does before it polls (the database opened at
+    head, the application built with every handler): none of the libraries that build PDF,
+    DOCX, XLSX, charts or calendar files is imported (each is imported where a file is built),
+    nor Alembic for a database already at head, nor aiohttp without a web server."""
+    import json
+    import subprocess
+    import sys
+
+    from bot.app import make_services
+
+    url = f"sqlite:///{tmp_path / 'head.sqlite3'}"
+    make_services(make_settings(url)).engine.dispose()  # migrated here, at head there
+    script = f"""
+import json, sys
+import bot.app
+after_import = sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r})
+from bot.app import build_application, make_services
+from tests.conftest import make_settings
+settings = make_settings({url!r})
+services = make_services(settings)
+build_application(settings, services, updater=False)
+import bot.runner
+print(json.dumps({{
+    "after_import": after_import,
+    "after_build": sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r})),
+    "alembic": "alembic" in sys.modules,
+    "aiohttp": "aiohttp" in sys.modules,
+    "handlers": "handlers.reports" in sys.modules,
+}}))
+"""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["handlers"]  # the handlers (and the views they use) were imported
+    assert found["after_import"] == []
+    assert found["after_build"] == []
+    assert not found["alembic"]
+    assert not found["aiohttp"]
+
+
 def test_the_head_check_agrees_with_alembic(tmp_path: Path) -> None:
     """Start-up asks Alembic only when the database is not at head; the scripts' head it reads
     without Alembic is Alembic's own."""
