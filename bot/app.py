@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -104,10 +105,16 @@ async def resync_deadlines(services: Runtime, chunk: int = RESYNC_CHUNK) -> int:
         with transaction(services.session_factory) as session:
             return sync_some(session, part, now=services.now())
 
+    began = time.monotonic()
     everyone = await asyncio.to_thread(ids)
     total = 0
     for start in range(0, len(everyone), chunk):
         total += await asyncio.to_thread(sync, everyone[start : start + chunk])
+    log.info(
+        "deadline reminders re-synced: %d partnerships in %.1f s",
+        len(everyone),
+        time.monotonic() - began,
+    )
     return total
 
 

@@ -245,6 +245,7 @@ async def _after_start(
     or the webhook set): the deadline re-sync, and the menus and descriptions (one request per
     scope and language, and per body with linked chats). Both are idempotent, so a restart in
     the middle loses nothing: what was not yet done is done at the next start."""
+    loop = asyncio.get_running_loop()
     if started is not None:
         await started.wait()
     start_resync(application)
@@ -252,8 +253,10 @@ async def _after_start(
     async def publish() -> None:
         from handlers.menus import publish_all
 
+        began = loop.time()
         try:
             await _retry("publishing the menus", lambda: publish_all(application), stop=stop)
+            log.info("menus and descriptions published in %.1f s", loop.time() - began)
         except Stopped:
             pass
         except Exception:
