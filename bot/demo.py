@@ -172,7 +172,22 @@ class Demo:
             if self._task.done():
                 self._task.result()
             await asyncio.sleep(0.05)
+        await self._after_start()
         await self._set_up()
+
+    async def _after_start(self) -> None:
+        """Until the start-up's background work (re-sync, menus) is done: the set-up below reads
+        the transcript as it goes, which stays simpler without it."""
+        from bot.app import PUBLISH_TASK, RESYNC_TASK
+
+        for _ in range(600):
+            application = self.application
+            tasks = [application.bot_data.get(n) for n in (RESYNC_TASK, PUBLISH_TASK)]
+            if all(task is not None and task.done() for task in tasks):
+                return
+            if self._task is not None and self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.05)
 
     def _import_example(self) -> None:
         from governance.partnership_file import load_partnership_file
@@ -192,18 +207,29 @@ class Demo:
             await self.act(member.user, FakeChat.private(member.user), "/start")
             for body in member.bodies:
                 chat = CHATS[body]
+                since = len(self.fake.sent)
                 await self.act(member.user, chat, f"/jag {member.party}")
-                request = self._last_with_buttons(chat.id)
+                request = await self._request_since(chat.id, since)
                 if request is not None and request.button_data():
                     await self.act_press(karin, chat, request.message_id, request.button_data()[0])
         await self.act(karin, CHATS["styrgrupp"], "/ordforande @anna_conv")
         await self.act(karin, CHATS["samverkansgrupp"], "/ordforande @cecilia_ssm")
         self._mark_all_shown()
 
-    def _last_with_buttons(self, chat_id: int) -> SentMessage | None:
-        for message in reversed(self.fake.sent):
+    def _last_with_buttons(self, chat_id: int, since: int = 0) -> SentMessage | None:
+        for message in reversed(self.fake.sent[since:]):
             if message.chat_id == chat_id and message.buttons():
                 return message
+        return None
+
+    async def _request_since(self, chat_id: int, since: int) -> SentMessage | None:
+        """The message with buttons the bot sent in the chat after the `since`-th, waiting a
+        little for it: a reply may leave after the update is marked handled."""
+        for _ in range(60):
+            found = self._last_with_buttons(chat_id, since)
+            if found is not None:
+                return found
+            await asyncio.sleep(0.05)
         return None
 
     def _mark_all_shown(self) -> None:
@@ -242,12 +268,17 @@ class Demo:
             await self.fake.wait_until_idle(timeout=30, quiet=0.2)
 
     def _handled(self, update_id: int) -> bool:
+        """Handled, and what it queued to send now has left the outbox."""
+        from delivery.outbox import NOW
+        from storage import reminders
         from storage.db import transaction
         from storage.inbox import InboundUpdate
 
         with transaction(self.services.session_factory) as session:
             row = session.get(InboundUpdate, update_id)
-            return row is not None and row.handled_at is not None
+            if row is None or row.handled_at is None:
+                return False
+            return not reminders.outstanding(session, now=self.clock(), min_priority=NOW)
 
     # -- the REPL -----------------------------------------------------------------------------
 
