@@ -31,7 +31,7 @@ from i18n import N_, _, language
 from services import agreement, meetings
 from services import kallelse as service
 from services.errors import Refusal
-from storage.models import MeetingStatus
+from storage.models import Meeting, MeetingStatus
 from views import kallelse as view
 
 # --- the fact-bearing messages, queued in the transaction that records the fact ------------
@@ -97,11 +97,14 @@ def invitation(data: bytes, name: str, caption: str) -> Document:
     )
 
 
-def queue_panel_edit(session: Session, meeting_id: int, now: datetime) -> None:
+def queue_panel_edit(
+    session: Session, meeting_id: int, now: datetime, *, locked: Meeting | None = None
+) -> None:
     """The kallelse's panel edited to the current state (answers, time, agenda, cancellation),
     queued in the transaction that changed it. Edits of one panel are coalesced: a burst of
-    presses gives few edits, each showing the state as committed."""
-    target = service.panel_target(session, meeting_id)
+    presses gives few edits, each showing the state as committed. `locked`: the meeting as
+    this transaction has already locked it (not read and locked again)."""
+    target = service.panel_target(session, meeting_id, locked=locked)
     if target is None:
         return
     k = target.kallelse
@@ -240,7 +243,7 @@ def rsvp_button(act: BodyAct) -> None:
     )
     act.answer(view.rsvp_answered(outcome.answer, changed=outcome.changed))
     if outcome.changed:
-        queue_panel_edit(act.session, meeting_id, act.now)
+        queue_panel_edit(act.session, meeting_id, act.now, locked=outcome.meeting)
 
 
 # --- /moten -------------------------------------------------------------------------------

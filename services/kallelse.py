@@ -299,11 +299,17 @@ class PanelTarget:
     message_id: int | None
 
 
-def panel_target(session: Session, meeting_id: int) -> PanelTarget | None:
+def panel_target(
+    session: Session, meeting_id: int, *, locked: Meeting | None = None
+) -> PanelTarget | None:
     """The published (or cancelled) kallelse whose panel shows the current state, or None where
     none was queued or sent. The meeting row is locked (PostgreSQL), so edits queued by
-    concurrent transactions are computed, and queued, in the order they commit."""
-    meeting = repo.get_meeting(session, meeting_id, lock=True)
+    concurrent transactions are computed, and queued, in the order they commit; `locked`: the
+    meeting as this transaction already locked and changed it (an RSVP press)."""
+    if locked is not None and locked.id == meeting_id:
+        meeting: Meeting | None = locked
+    else:
+        meeting = repo.get_meeting(session, meeting_id, lock=True)
     if meeting is None or meeting.status == MeetingStatus.DRAFT:
         return None
     key = kallelse_key(meeting_id)
