@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 _LOCKS, _WAITING, _MODES = "panel.locks", "panel.waiting", "panel.modes"
 _WINDOWS = "panel.windows"
 # A refresh after a recorded line that finds the previous one still under way waits this long
-# more before it reads: a burst of lines gives one read and one edit.
-COALESCE_SECONDS = 0.25
+# more before it reads: a burst of lines gives one read and one edit, at most about one a
+# second per panel while lines keep coming (at Telegram's limits the panel's window allows one
+# edit every ten seconds anyway; a press on the panel itself is never held back).
+COALESCE_SECONDS = 1.0
 _MESSAGES = "panel.messages"  # (chat id, message id) -> meeting id, for replies to a panel
 
 __all__ = [
