@@ -14,7 +14,8 @@ For one update, in this order:
 2. when the handler needs it (`admin=True`), Telegram is asked whether the sender is an admin of
    the chat (getChatMember) – before any transaction is open;
 3. one transaction: the chat's linked body and partnership, the acting person and their role in
-   the body (`in_body`), then the handler's own work. The work is synchronous, so it cannot await
+   the body (`in_body`; kept in-process for a few seconds and forgotten at once when this process
+   writes any row they are made of: `services.linked_cache`), then the handler's own work. The work is synchronous, so it cannot await
    Telegram while the transaction (SQLite's write lock) is held: it *queues* its answers on the
    act (`reply`, `answer`, `edit`, `ack`, `then`);
 4. a `services.errors.Refusal` rolls the transaction back and becomes a polite reply in the
