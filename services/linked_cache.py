@@ -8,6 +8,9 @@ most of the common path's database work on PostgreSQL, where each is a round tri
 What is kept: clean detached copies of the rows, never an instance a session holds. A hit
 attaches a fresh copy to the asking session (`Session.merge(load=False)`: no query, and changes
 the handler makes are tracked and flushed as usual); the copies in the cache are never modified.
+A JSON value (`Partnership.spec`) is shared between the copies, not copied: it must be replaced,
+never changed in place, which SQLAlchemy would not write anyway (the column is not mutable-
+tracked), so nothing here does.
 
 When an entry stops being used:
 - **In this process, at once.** Any insert, update or delete of the rows the answer is made of
