@@ -55,6 +55,7 @@ __all__ = [
     "offset_label",
     "on_answer",
     "sync_meeting_reminders",
+    "sync_member_nudges",
 ]
 
 KIND_BEFORE = "meeting.before"
@@ -307,3 +308,33 @@ def on_answer(
     if not first or meeting.id is None:
         return 0
     return repo.cancel_source(session, nudge_source(meeting.id), now, person_id=person_id)
+
+
+def sync_member_nudges(session: Session, body: Body, *, now: datetime) -> None:
+    """The body's membership changed (a member confirmed, or gone): the nudges of its upcoming
+    published meetings follow, exactly as `sync_meeting_reminders` would compute them; the
+    group reminders and deadlines do not depend on who the members are."""
+    from storage.meetings import upcoming_meetings
+
+    assert body.id is not None
+    meetings = [
+        m
+        for m in upcoming_meetings(session, body.id, now, include_drafts=False)
+        if m.status == MeetingStatus.PUBLISHED and m.id is not None
+    ]
+    if not meetings:
+        return
+    partnership = session.get(Partnership, body.partnership_id)
+    assert partnership is not None
+    spec = spec_of(partnership)
+    zone = ZoneInfo(partnership.timezone)
+    for meeting in meetings:
+        assert meeting.id is not None
+        nudges = nudge_source(meeting.id)
+        existing = _existing_keys(session, [nudges])
+        repo.replace_for_source(
+            session,
+            nudges,
+            _nudge_specs(session, meeting, body, partnership, spec, zone, existing, now),
+            now=now,
+        )

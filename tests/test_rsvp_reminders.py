@@ -20,11 +20,14 @@ from storage.models import Meeting, Person, Rsvp
 from storage.reminders import Reminder, ReminderState
 from tests.conftest import Harness
 from tests.fakebot import FakeChat
+from tests.fakebot.models import BOT_ID
 from tests.test_meetings_flow import (
     CHAIR,
+    ENGLISH,
     SG_CHAT,
     STADSMISSION,
     call_and_publish,
+    join,
     loose_group_limit,
     press,
     say,
@@ -154,5 +157,35 @@ async def test_an_answer_touches_only_the_members_own_nudge(harness: Harness) ->
     assert _nudges(h, meeting_id) == {
         bertil: ReminderState.CANCELLED,
         agneta: ReminderState.CANCELLED,
+    }
+    _full_resync_changes_nothing(h, meeting_id)
+
+
+async def test_members_who_join_or_leave_after_the_kallelse_are_nudged_or_not(
+    harness: Harness,
+) -> None:
+    """Answers no longer re-sync every nudge, so membership changes do: a member confirmed after
+    the kallelse went out is nudged like the others, one who leaves the chat is not."""
+    h = harness
+    await setup_sg(h)
+    for user in (STADSMISSION, ENGLISH):
+        private = FakeChat.private(user)
+        h.fake.add_chat(private)
+        await say(h, user, private, "/start")
+    _preview, kallelse, _ics = await call_and_publish(h)
+    meeting_id = int(kallelse.button_data()[0].split(":")[1])
+    bertil = _person_id(h, STADSMISSION.id)
+    assert _nudges(h, meeting_id) == {bertil: ReminderState.PENDING}
+
+    await join(h, SG_CHAT, ENGLISH, "Convictus", CHAIR)  # the chair confirms
+    emma = _person_id(h, ENGLISH.id)
+    assert _nudges(h, meeting_id) == {bertil: ReminderState.PENDING, emma: ReminderState.PENDING}
+    _full_resync_changes_nothing(h, meeting_id)
+
+    h.fake.set_member_status(SG_CHAT, BOT_ID, "administrator")  # so Telegram tells the bot
+    await h.settle(h.fake.user_left(SG_CHAT, STADSMISSION))
+    assert _nudges(h, meeting_id) == {
+        bertil: ReminderState.CANCELLED,
+        emma: ReminderState.PENDING,
     }
     _full_resync_changes_nothing(h, meeting_id)
