@@ -9,7 +9,8 @@ from telegram import ChatMember, User
 
 from handlers.common import is_group
 from handlers.wrapper import Act, in_chat
-from services import departures
+from services import departures, meeting_reminders
+from storage import bodies
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,7 @@ def member_left(act: Act) -> None:
         act.session, chat_id=act.chat.id, telegram_user_id=user.id, removed=removed, now=act.now
     ):
         log.info("a member left chat %s: membership ended", act.chat.id)
+        # No more nudges about the body's meetings to someone no longer a member.
+        body = bodies.get_body_by_chat(act.session, act.chat.id)
+        if body is not None:
+            meeting_reminders.sync_member_nudges(act.session, body, now=act.now)

@@ -10,7 +10,7 @@ from handlers.dates import date_error_text, day_first
 from handlers.mentions import first_named
 from handlers.wrapper import Act, BodyAct, in_body, in_chat
 from i18n import N_
-from services import members
+from services import meeting_reminders, members
 from services import people as people_service
 from services.errors import Refusal
 from services.people import find
@@ -48,6 +48,8 @@ def decide(act: BodyAct) -> None:
         now=act.now,
         today=act.today,
     )
+    if action == view.CONFIRM:  # a new member is nudged about the kallelser already out
+        meeting_reminders.sync_member_nudges(act.session, act.body, now=act.now)
     act.answer()
     act.edit(
         *view.membership_decided(

@@ -43,8 +43,4 @@ def left_chat(
         )
     )
     session.flush()
-    # No more nudges about this body's meetings to someone no longer a member.
-    from services.meeting_reminders import sync_member_nudges
-
-    sync_member_nudges(session, body, now=now)
     return True

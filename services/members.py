@@ -190,10 +190,6 @@ def decide_membership(
         )
     )
     session.flush()
-    if approve:  # a new member is nudged about the kallelser already out, like the others
-        from services.meeting_reminders import sync_member_nudges
-
-        sync_member_nudges(session, body, now=now)
     return membership, person, party
 
 
