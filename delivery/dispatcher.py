@@ -110,7 +110,8 @@ class Claimed:
     coalesce_key: str | None = None
 
     @classmethod
-    def of(cls, row: repo.Reminder) -> Claimed:
+    def of(cls, row: Any) -> Claimed:
+        """From a claimed row (`repo.claim_due_rows`: a plain row, or an ORM Reminder)."""
         assert row.id is not None and row.lease_until is not None
         return cls(
             id=row.id,
@@ -413,7 +414,7 @@ class ReminderDispatcher:
     def _claim_rows(self, *, urgent_only: bool) -> list[Claimed]:
         now = self.services.now()
         with transaction(self.services.session_factory) as session:
-            rows = repo.claim_due(
+            rows = repo.claim_due_rows(
                 session,
                 now=now,
                 instance=self.instance,
