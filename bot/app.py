@@ -159,6 +159,9 @@ def build_application(
         builder = builder.concurrent_updates(update_processor)
     if not updater:
         # `python -m bot` feeds updates from its own inbox (bot.runner), not PTB's Updater.
+        # Its worker (bot.inbox) calls `process_update` itself, one call per chat at a time;
+        # PTB's `concurrent_updates` governs only the update queue, which nothing fills here,
+        # so the calls run concurrently without it and the chats' order is the worker's.
         builder = builder.updater(None)
     application = (
         builder.token(token)
